@@ -1,0 +1,359 @@
+"""Meaning of a written expression in a scope: raw trees → resolved trees (NOTATION.md §2–3).
+
+Every name is decided here, by a whitelist of known names and the declarations —
+never by evaluating text: a declared symbol followed by `(` multiplies, an undeclared
+name applied to arguments is a function (noted), `xy` is x·y when no such name exists
+(noted), `π` and `e` are constants unless declared, `Pr_θ(τ)` is `Pr(θ, τ)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .diagnostics import Diagnostic
+from .errors import InputError
+from .model import FunctionDecl, SymbolDecl
+from .scope import GREEK, Scope
+
+CONSTANTS = {"π": "pi", "e": "e"}
+
+
+def canon(name: str) -> str:
+    """`theta` → `θ`; `theta_ref` → `θ_ref`; other names unchanged."""
+    return "_".join(GREEK.get(part, part) for part in name.split("_"))
+
+
+def label(sub: A.Node) -> str | None:
+    """The text of a subscript that can be part of a name (`ref`, `1`, `θ`), else None."""
+    sub = _strip(sub)
+    if isinstance(sub, A.Name) and sub.sub is None:
+        return canon(sub.base)
+    if isinstance(sub, A.Num) and sub.value.denominator == 1 and sub.value >= 0:
+        return sub.text or str(sub.value)
+    if isinstance(sub, A.Name) and sub.sub is not None:
+        inner = label(sub.sub)
+        return f"{canon(sub.base)}_{inner}" if inner else None
+    return None
+
+
+def _strip(node):
+    while isinstance(node, A.Group):
+        node = node.inner
+    return node
+
+
+@dataclass
+class Resolver:
+    """Resolves raw trees against a scope; collects notes about how names were read."""
+
+    scope: Scope
+    notes: list[str] = field(default_factory=list)
+    bound: tuple[str, ...] = ()
+    line: int = 0
+    column: int = 0
+    source_line: str = ""
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def fail(self, message: str, code: str = "parse-error", node=None) -> InputError:
+        line = getattr(node, "line", 0) or self.line
+        col = getattr(node, "column", 0) or self.column
+        return InputError(Diagnostic(code, message, line, col, source_line=self.source_line))
+
+    # ------------------------------------------------------------------
+    def resolve(self, node: A.Node) -> A.Node:
+        r = self.resolve
+        match node:
+            case A.Num() | A.Const() | A.Sym():
+                return node
+            case A.Group(inner):
+                return r(inner)
+            case A.Add(a, b):
+                return A.Add(r(a), r(b))
+            case A.Sub(a, b):
+                return A.Sub(r(a), r(b))
+            case A.Neg(a):
+                return A.Neg(r(a))
+            case A.Mul(a, b, imp):
+                return self.product(a, b, imp)
+            case A.Div(a, b):
+                return A.Div(r(a), r(b))
+            case A.Pow(a, b):
+                return A.Pow(r(a), r(b))
+            case A.Rel(op, a, b):
+                return A.Rel(op, r(a), r(b))
+            case A.Fn(name, args):
+                return A.Fn(name, tuple(r(x) for x in args))
+            case A.Deriv(var, body, style):
+                return A.Deriv(canon(var), r(body), style)
+            case A.At(body, var, value):
+                return A.At(r(body), canon(var), r(value))
+            case A.Name():
+                return self.name(node)
+            case A.Call():
+                return self.call(node)
+            case A.BigOp():
+                return self.bigop(node)
+            case A.RawExpect():
+                return self.expect(node)
+            case A.Placeholder():
+                raise self.fail("`·` stands only for the variable of a distribution in E_{x~p(·|s)}")
+        raise self.fail(f"cannot read {type(node).__name__}")  # pragma: no cover
+
+    def with_bound(self, var: str) -> "Resolver":
+        return Resolver(self.scope, self.notes, self.bound + (var,), self.line, self.column,
+                        self.source_line)
+
+    # -- names ------------------------------------------------------------
+    def is_symbol(self, name: str) -> bool:
+        return name in self.bound or name in self.scope.symbols
+
+    def name(self, node: A.Name) -> A.Node:
+        base = canon(node.base)
+        scope = self.scope
+        if node.sub is None:
+            if self.is_symbol(base) or scope.definition(base, 0) is not None:
+                return A.Sym(base)
+            if base in CONSTANTS:
+                return A.Const(CONSTANTS[base])
+            if base in ("pi",):
+                return A.Const("pi")
+            if scope.function(base, 0) is not None:
+                return A.Apply(base, ())
+            if len(base) > 1 and base.isalpha() and base not in GREEK.values() and self.splittable(base):
+                self.note(f"`{node.base}` is no declared name: read as the product "
+                          f"{'·'.join(base)}")
+                return _product([self.name(A.Name(ch, None, node.line, node.column)) for ch in base])
+            return A.Sym(base)
+        # subscripted
+        seq = scope.function(base, 1)
+        if seq is not None and seq.kind == "sequence":
+            return A.Apply(base, (self.resolve(node.sub),))
+        text = label(node.sub)
+        if text is not None:
+            full = f"{base}_{text}"
+            if self.is_symbol(full) or scope.definition(full, 0) is not None:
+                return A.Sym(full)
+            if self.is_symbol(base) and not self.is_symbol(full) and base in self.bound:
+                return A.Sym(full)
+            return A.Sym(full)
+        # a compound subscript on a name that is no sequence: a term of an assumed sequence
+        self.note(f"`{node.base}` is used with the subscript `{_show(node.sub)}`: read as a sequence")
+        self.scope.assumed_functions[(base, 1)] = "sequence"
+        return A.Apply(base, (self.resolve(node.sub),))
+
+    def splittable(self, word: str) -> bool:
+        """`xy` may be read as x·y when no letter is itself a function's name."""
+        return all(self.scope.function(ch, 0) is None for ch in word) and len(word) <= 4
+
+    # -- applications ---------------------------------------------------------
+    def call(self, node: A.Call) -> A.Node:
+        name = node.name
+        base = canon(name.base)
+        args = tuple(self.resolve(a) for a in node.args)
+        cond = tuple(self.resolve(c) for c in node.cond)
+        scope = self.scope
+        if name.sub is None:
+            if (self.is_symbol(base) or scope.definition(base, 0) is not None) and not cond \
+                    and scope.function(base, len(args)) is None \
+                    and scope.definition(base, len(args)) is None:
+                # `x(x+1)` with x a declared symbol is a product
+                return _product([A.Sym(base), *args])
+            return self.apply(base, args + cond, node)
+        sub_label = label(name.sub)
+        full = f"{base}_{sub_label}" if sub_label is not None else None
+        n = len(args) + len(cond)
+        # `θ_ref(x+1)`: a declared subscripted symbol followed by a bracket
+        if full is not None and self.is_symbol(full) and scope.function(base, n + 1) is None:
+            return _product([A.Sym(full), *args])
+        if full is not None and (scope.function(full, n) is not None or scope.definition(full, n) is not None):
+            return self.apply(full, args + cond, node)
+        sub = self.resolve(name.sub)
+        return self.apply(base, (sub,) + args + cond, node)
+
+    def apply(self, func: str, args: tuple, node) -> A.Node:
+        scope = self.scope
+        n = len(args)
+        if scope.function(func, n) is None and scope.definition(func, n) is None \
+                and (func, n) not in scope.assumed_functions:
+            if any(f == func for f, _ in scope.functions) or any(f == func for f, _ in scope.definitions):
+                arities = sorted({k for f, k in [*scope.functions, *scope.definitions] if f == func})
+                raise self.fail(
+                    f"`{func}` is declared with {' or '.join(map(str, arities))} argument(s), "
+                    f"used here with {n}", node=getattr(node, "name", node))
+            scope.assumed_functions[(func, n)] = "real"
+            self.note(f"`{func}` is not declared: read as a function of its {n} argument(s)")
+        return A.Apply(func, args)
+
+    def product(self, a, b, implicit) -> A.Node:
+        # `p_θ (τ)` with a space: still an application of a declared function
+        left, right = _strip(a), b
+        if implicit and isinstance(left, A.Name) and isinstance(right, A.Group) and right.bracket == "(":
+            base = canon(left.base)
+            n = 1 + (1 if left.sub is not None else 0)
+            if self.scope.function(base, n) is not None or self.scope.definition(base, n) is not None:
+                return self.call(A.Call(left, (right.inner,)))
+        return A.Mul(self.resolve(a), self.resolve(b), implicit)
+
+    # -- big operators ------------------------------------------------------------
+    def bigop(self, node: A.BigOp) -> A.Node:
+        if node.op == "int":
+            return self.integral(node)
+        var = canon(node.var)
+        if node.over is not None:
+            if var not in self.scope.symbols:
+                self.scope.add(SymbolDecl(var, "index", canon(node.over)))
+        inner = self.with_bound(var)
+        body = inner.resolve(node.body)
+        lo = self.resolve(node.lo) if node.lo is not None else None
+        hi = self.resolve(node.hi) if node.hi is not None else None
+        if (lo is None) != (hi is None):
+            raise self.fail("a bounded Σ or Π needs both bounds: Σ_{t=0}^{T}", node=node)
+        exc = inner.resolve(node.exclude) if node.exclude is not None else None
+        if node.op == "sum":
+            return A.Sum(var, body, lo, hi, exc)
+        return A.Product(var, body, lo, hi)
+
+    def integral(self, node: A.BigOp) -> A.Node:
+        body, dvar = _split_differential(node.body)
+        lo, hi = node.lo, node.hi
+        if hi is None and lo is not None:
+            # ∫_τ body dτ: the subscript names the variable of an abstract integral
+            var = label(lo)
+            if var is None:
+                raise self.fail("∫ needs both bounds, or a variable: ∫_τ … dτ", node=node)
+            if dvar is not None and canon(dvar) != var:
+                raise self.fail(f"∫_{var} ends in d{dvar}", node=node)
+            return A.Integral(var, self.with_bound(var).resolve(body))
+        if dvar is None:
+            raise self.fail("an integral needs its variable: … dx", node=node)
+        var = canon(dvar)
+        inner = self.with_bound(var)
+        if lo is None:
+            return A.Integral(var, inner.resolve(body))
+        return A.Integral(var, inner.resolve(body), self.resolve(lo), self.resolve(hi))
+
+    def expect(self, node: A.RawExpect) -> A.Node:
+        if node.dist is None:
+            raise self.fail("an expectation needs its distribution: write E_{x~p}[…]",
+                            code="no-distribution", node=node)
+        var = canon(node.var)
+        inner = self.with_bound(var)
+        weight = inner.distribution(node.dist, var, node)
+        return A.Expect(var, weight, inner.resolve(node.body))
+
+    def distribution(self, dist, var: str, node) -> A.Node:
+        """The weight `p(…, var, …)` of E_{var~dist}: the variable fills the `·` or the
+        distribution's declared variable slot (the last slot of an undeclared one)."""
+        dist = _strip(dist)
+        if isinstance(dist, A.Name):
+            name, args, cond = dist, (), ()
+        elif isinstance(dist, A.Call):
+            name, args, cond = dist.name, dist.args, dist.cond
+        else:
+            raise self.fail("the distribution of an expectation is a name like p or Pr_θ", node=node)
+        base = canon(name.base)
+        written = ([] if name.sub is None else [name.sub]) + list(args) + list(cond)
+        slots = [i for i, a in enumerate(written) if isinstance(_strip(a), A.Placeholder)]
+        resolved = [A.Sym(var) if isinstance(_strip(a), A.Placeholder) else self.resolve(a) for a in written]
+        if len(slots) > 1:
+            raise self.fail("only one `·` may stand in a distribution", node=node)
+        if slots:
+            arity = len(resolved)
+        else:
+            arity = len(resolved) + 1
+            decl = self.scope.function(base, arity)
+            pos = decl.over if decl is not None and decl.over is not None else arity - 1
+            if decl is not None and decl.over is None and decl.kind != "distribution":
+                pos = arity - 1
+            resolved.insert(pos, A.Sym(var))
+        decl = self.scope.function(base, arity)
+        if decl is None:
+            self.scope.assumed_functions[(base, arity)] = "distribution"
+            self.note(f"`{base}` is used as the distribution of E_{{{var}~…}}: "
+                      f"read as a distribution over {var}")
+        return A.Apply(base, tuple(resolved))
+
+
+def _product(factors: list[A.Node]) -> A.Node:
+    out = factors[0]
+    for f in factors[1:]:
+        out = A.Mul(out, f, implicit=True)
+    return out
+
+
+def _show(node) -> str:
+    from .printer import to_plain
+    return to_plain(node)
+
+
+def _split_differential(body):
+    """Remove a trailing `dx` factor from an integrand: (integrand, 'x') or (body, None)."""
+    b = _strip(body)
+    if isinstance(b, A.Name) and b.sub is None and len(b.base) > 1 and b.base.startswith("d"):
+        return A.Num(1, "1"), b.base[1:]
+    if isinstance(b, A.Mul):
+        right = _strip(b.right)
+        if isinstance(right, A.Name) and right.sub is None and len(right.base) > 1 and right.base.startswith("d"):
+            return b.left, right.base[1:]
+        inner, var = _split_differential(b.right)
+        if var is not None:
+            return A.Mul(b.left, inner, b.implicit), var
+    return body, None
+
+
+# ---------------------------------------------------------------------------
+# Declarations from `let` heads
+
+
+def declare_head(head: A.Node, kind: str, over: str | None, set_name: str | None,
+                 resolver: Resolver, line: int) -> list:
+    """Declarations for one head of a `let … : kind` line."""
+    head = _strip(head)
+    if kind in ("real", "positive", "nonnegative", "integer", "natural", "nonzero", "index"):
+        if isinstance(head, A.Name):
+            if kind != "index" and head.sub is not None and label(head.sub) is None:
+                raise resolver.fail("a symbol's subscript must be a name or a number", "bad-declaration", head)
+            name = canon(head.base) if head.sub is None else f"{canon(head.base)}_{label(head.sub)}"
+            if kind == "index":
+                return [SymbolDecl(name, "index", canon(set_name) if set_name else name, line)]
+            return [SymbolDecl(name, kind, None, line)]
+        if isinstance(head, A.Call) and kind in ("real", "positive"):
+            return [_function(head, kind, None, resolver, line)]
+        raise resolver.fail(f"a {kind} declaration names symbols or functions like f(x)",
+                            "bad-declaration", head)
+    if kind == "sequence":
+        if isinstance(head, A.Name) and head.sub is not None and label(head.sub) is not None:
+            return [FunctionDecl(canon(head.base), (label(head.sub),), "sequence", None, line)]
+        if isinstance(head, A.Call) and head.name.sub is None and len(head.args) == 1:
+            return [_function(head, "sequence", None, resolver, line)]
+        raise resolver.fail("a sequence is declared by one term, like s_t", "bad-declaration", head)
+    if kind == "distribution":
+        if not isinstance(head, A.Call):
+            raise resolver.fail("a distribution is declared applied to its variable, like p(x)",
+                                "bad-declaration", head)
+        return [_function(head, "distribution", over, resolver, line)]
+    raise resolver.fail(f"unknown kind `{kind}`", "bad-declaration", head)
+
+
+def _function(head: A.Call, kind: str, over: str | None, resolver: Resolver, line: int) -> FunctionDecl:
+    params: list[str] = []
+    written = ([] if head.name.sub is None else [head.name.sub]) + list(head.args) + list(head.cond)
+    for p in written:
+        text = label(p)
+        if text is None:
+            raise resolver.fail("a function's parameters are names, like f(x, y)", "bad-declaration", head.name)
+        params.append(text)
+    if len(set(params)) != len(params):
+        raise resolver.fail("a parameter is named twice", "bad-declaration", head.name)
+    pos = None
+    if kind == "distribution":
+        target = canon(over) if over else (label(head.args[0]) if head.args else params[-1])
+        if target not in params:
+            raise resolver.fail(f"`{target}` is not a parameter of {canon(head.name.base)}",
+                                "bad-declaration", head.name)
+        pos = params.index(target)
+    return FunctionDecl(canon(head.name.base), tuple(params), kind, pos, line)
