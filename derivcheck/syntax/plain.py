@@ -30,7 +30,7 @@ class _TokenListLexer(Lexer):
 def _parser() -> Lark:
     return Lark.open_from_package(
         "derivcheck.grammars", "plain.lark", parser="lalr", lexer=_TokenListLexer,
-        start="start", maybe_placeholders=False,
+        start="start", maybe_placeholders=False, strict=True,
     )
 
 
