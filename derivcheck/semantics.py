@@ -20,8 +20,11 @@ CONSTANTS = {"π": "pi", "e": "e"}
 
 
 def canon(name: str) -> str:
-    """`theta` → `θ`; `theta_ref` → `θ_ref`; other names unchanged."""
-    return "_".join(GREEK.get(part, part) for part in name.split("_"))
+    """`theta` → `θ`; `theta_ref` → `θ_ref`; `theta′` → `θ'`; other names unchanged."""
+    def one(part: str) -> str:
+        bare = part.rstrip("'′")
+        return GREEK.get(bare, bare) + "'" * (len(part) - len(bare))
+    return "_".join(one(part) for part in name.split("_"))
 
 
 def label(sub: A.Node) -> str | None:
@@ -123,10 +126,14 @@ class Resolver:
                 return A.Const("pi")
             if scope.function(base, 0) is not None:
                 return A.Apply(base, ())
-            if len(base) > 1 and base.isalpha() and base not in GREEK.values() and self.splittable(base):
-                self.note(f"`{node.base}` is no declared name: read as the product "
-                          f"{'·'.join(base)}")
-                return _product([self.name(A.Name(ch, None, node.line, node.column)) for ch in base])
+            params = self.sole_params(base)
+            if params is not None:
+                # `∂R/∂θ` with `let R(τ): real`: the bare name stands for R(τ)
+                self.note(f"`{node.base}` stands for {base}({', '.join(params)})")
+                return A.Apply(base, tuple(A.Sym(p) for p in params))
+            factors = self.split(node)
+            if factors is not None:
+                return _product(factors)
             return A.Sym(base)
         # subscripted
         seq = scope.function(base, 1)
@@ -137,13 +144,37 @@ class Resolver:
             full = f"{base}_{text}"
             if self.is_symbol(full) or scope.definition(full, 0) is not None:
                 return A.Sym(full)
-            if self.is_symbol(base) and not self.is_symbol(full) and base in self.bound:
+            if text not in self.bound:
                 return A.Sym(full)
-            return A.Sym(full)
+            # `Σ_j a_j`: a subscript that is the bound variable makes a term of a sequence, not
+            # one symbol `a_j` (which would make the sum n·a_j)
         # a compound subscript on a name that is no sequence: a term of an assumed sequence
         self.note(f"`{node.base}` is used with the subscript `{_show(node.sub)}`: read as a sequence")
         self.scope.assumed_functions[(base, 1)] = "sequence"
         return A.Apply(base, (self.resolve(node.sub),))
+
+    def split(self, node: A.Name) -> list[A.Node] | None:
+        """The factors of `xy` read as x·y (noted), or None when the name is not split."""
+        base = canon(node.base)
+        if node.sub is not None or self.is_symbol(base) or base in CONSTANTS or base == "pi" \
+                or self.scope.definition(base, 0) is not None or self.scope.function(base, 0) is not None \
+                or self.sole_params(base) is not None:
+            return None
+        if len(base) > 1 and base.isalpha() and base not in GREEK.values() and self.splittable(base):
+            self.note(f"`{node.base}` is no declared name: read as the product {'·'.join(base)}")
+            return [self.name(A.Name(ch, None, node.line, node.column)) for ch in base]
+        return None
+
+    def sole_params(self, base: str) -> tuple[str, ...] | None:
+        """The parameters of `base` when it is declared as a function (not a sequence) or a
+        definition with parameters, with one arity only; else None."""
+        decls = [d for (n, _), d in self.scope.functions.items() if n == base]
+        decls += [d for (n, _), d in self.scope.definitions.items() if n == base]
+        if len(decls) != 1 or not decls[0].params:
+            return None
+        if getattr(decls[0], "kind", None) == "sequence":
+            return None
+        return decls[0].params
 
     def splittable(self, word: str) -> bool:
         """`xy` may be read as x·y when no letter is itself a function's name."""
@@ -151,28 +182,80 @@ class Resolver:
 
     # -- applications ---------------------------------------------------------
     def call(self, node: A.Call) -> A.Node:
+        if any(isinstance(_strip(a), A.Placeholder) for a in (*node.args, *node.cond)):
+            raise self.fail("`·` stands only for the variable of a distribution in E_{x~p(·|s)}",
+                            node=node.name)
+        factors = self.call_factors(node)
+        if factors is not None:
+            return _product(factors)
         name = node.name
         base = canon(name.base)
         args = tuple(self.resolve(a) for a in node.args)
         cond = tuple(self.resolve(c) for c in node.cond)
         scope = self.scope
+        if name.sub is None and base.endswith("'") and base.rstrip("'") \
+                and not self.is_symbol(base) and not self.is_function(base):
+            return self.prime(base, args, cond, node)
         if name.sub is None:
-            if (self.is_symbol(base) or scope.definition(base, 0) is not None) and not cond \
-                    and scope.function(base, len(args)) is None \
-                    and scope.definition(base, len(args)) is None:
-                # `x(x+1)` with x a declared symbol is a product
-                return _product([A.Sym(base), *args])
             return self.apply(base, args + cond, node)
         sub_label = label(name.sub)
         full = f"{base}_{sub_label}" if sub_label is not None else None
         n = len(args) + len(cond)
-        # `θ_ref(x+1)`: a declared subscripted symbol followed by a bracket
-        if full is not None and self.is_symbol(full) and scope.function(base, n + 1) is None:
-            return _product([A.Sym(full), *args])
         if full is not None and (scope.function(full, n) is not None or scope.definition(full, n) is not None):
             return self.apply(full, args + cond, node)
         sub = self.resolve(name.sub)
         return self.apply(base, (sub,) + args + cond, node)
+
+    def call_factors(self, node: A.Call) -> list[A.Node] | None:
+        """The factors when `name(…)` is a product, not an application: a declared symbol
+        (`x(x+1)`, `θ_ref(x+1)`) or a constant (`π(r+1)`) followed by a bracket; else None."""
+        name, scope = node.name, self.scope
+        base = canon(name.base)
+        n = len(node.args) + len(node.cond)
+        if node.cond:
+            return None
+        if name.sub is None:
+            if (self.is_symbol(base) or scope.definition(base, 0) is not None) \
+                    and scope.function(base, n) is None and scope.definition(base, n) is None:
+                head: A.Node = A.Sym(base)
+            elif base in CONSTANTS and n == 1 and not self.is_function(base):
+                # `2π(r+1)`, `e(x+1)`: a constant followed by a bracket multiplies, like a symbol
+                self.note(f"`{name.base}(…)` is read as the product {name.base}·(…)")
+                head = A.Const(CONSTANTS[base])
+            else:
+                return None
+        else:
+            sub_label = label(name.sub)
+            full = f"{base}_{sub_label}" if sub_label is not None else None
+            if full is None or not self.is_symbol(full) or scope.function(base, n + 1) is not None:
+                return None
+            head = A.Sym(full)
+        return [head, *(self.resolve(a) for a in node.args)]
+
+    def is_function(self, name: str) -> bool:
+        """Declared as a function or a definition with parameters, of any arity."""
+        return any(f == name for f, _ in self.scope.functions) \
+            or any(f == name and k > 0 for f, k in self.scope.definitions)
+
+    def prime(self, base: str, args: tuple, cond: tuple, node) -> A.Node:
+        """`f'(x)`, `f''(x)` for a declared f of one argument: d^k f(u)/du^k at u = x."""
+        f = base.rstrip("'")
+        order = len(base) - len(f)
+        if not self.is_function(f):
+            # an undeclared `f'`: an assumed function of its own, as NOTATION §2 says
+            return self.apply(base, args + cond, node)
+        decl = self.scope.function(f, 1) or self.scope.definition(f, 1)
+        if decl is None or len(args) != 1 or cond:
+            raise self.fail(f"`{base}` is the derivative of a function of one argument",
+                            node=node.name)
+        # the bound variable must not be a declared name, whose domain would leak into it
+        u = decl.params[0]
+        while u in self.scope.symbols or u in self.bound:
+            u += "'"
+        body: A.Node = A.Apply(f, (A.Sym(u),))
+        for _ in range(order):
+            body = A.Deriv(u, body, "prime")
+        return A.At(body, u, args[0])
 
     def apply(self, func: str, args: tuple, node) -> A.Node:
         scope = self.scope
@@ -196,6 +279,13 @@ class Resolver:
             n = 1 + (1 if left.sub is not None else 0)
             if self.scope.function(base, n) is not None or self.scope.definition(base, n) is not None:
                 return self.call(A.Call(left, (right.inner,)))
+        if implicit and isinstance(a, A.Div):
+            self.note(f"`{_show(a)} {_show(b)}` is read as ({_show(a)})·{_show(b)}")
+        factors = self.split(b) if isinstance(b, A.Name) else \
+            self.call_factors(b) if isinstance(b, A.Call) else None
+        if factors is not None:
+            # `2xy`, `2x(x+1)` are 2·x·y, 2·x·(x+1): left to right, like other implicit factors
+            return _product([self.resolve(a), *factors])
         return A.Mul(self.resolve(a), self.resolve(b), implicit)
 
     # -- big operators ------------------------------------------------------------
@@ -222,7 +312,7 @@ class Resolver:
         lo, hi = node.lo, node.hi
         if hi is None and lo is not None:
             # ∫_τ body dτ: the subscript names the variable of an abstract integral
-            var = label(lo)
+            var = label(lo) if not isinstance(_strip(lo), A.Num) else None
             if var is None:
                 raise self.fail("∫ needs both bounds, or a variable: ∫_τ … dτ", node=node)
             if dvar is not None and canon(dvar) != var:
@@ -323,8 +413,10 @@ def declare_head(head: A.Node, kind: str, over: str | None, set_name: str | None
             return [SymbolDecl(name, kind, None, line)]
         if isinstance(head, A.Call) and kind in ("real", "positive"):
             return [_function(head, kind, None, resolver, line)]
-        raise resolver.fail(f"a {kind} declaration names symbols or functions like f(x)",
-                            "bad-declaration", head)
+        if isinstance(head, A.Call):
+            raise resolver.fail(f"a function is declared `real` or `positive`, not `{kind}`",
+                                "bad-declaration", head.name)
+        raise resolver.fail(f"`{kind}` declares names like x or θ_ref", "bad-declaration", head)
     if kind == "sequence":
         if isinstance(head, A.Name) and head.sub is not None and label(head.sub) is not None:
             return [FunctionDecl(canon(head.base), (label(head.sub),), "sequence", None, line)]

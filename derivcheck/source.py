@@ -68,14 +68,20 @@ def logical_lines(text: str) -> list[_Line]:
         depth = _depth(raw)
         while depth > 0 and i + 1 < len(lines):
             nxt = lines[i + 1].rstrip("\r")
-            if nxt.strip().startswith("#") or not nxt.strip():
-                break
+            if nxt.strip().startswith("#") or not nxt.strip() or _starts_statement(nxt.strip()):
+                break  # an unclosed bracket must not swallow the next step or directive
             i += 1
             parts.append(nxt)
             depth += _depth(nxt)
         out.append(_Line(start + 1, "\n".join(parts), len(raw) - len(raw.lstrip())))
         i += 1
     return out
+
+
+def _starts_statement(s: str) -> bool:
+    """A line that begins a step or a directive, never the continuation of a bracket."""
+    return s.startswith(("title:", "notation:", "order:", "let ", "assume ")) \
+        or _relation_prefix(s) is not None
 
 
 def _depth(s: str) -> int:
@@ -176,7 +182,7 @@ class FileReader:
                                             ln.number, off + 1, source_line=src))
             out = []
             for a, rel, b in zip(exprs, rels, exprs[1:]):
-                relation = A.Rel(REL_CANON.get(rel, rel), resolver.resolve(a), resolver.resolve(b))
+                relation = A.Rel(REL_CANON.get(str(rel), str(rel)), resolver.resolve(a), resolver.resolve(b))
                 out.append(Assumption(relation, s.strip()[len("assume "):], ln.number))
             return out
         off = lead + len("let ")
@@ -204,14 +210,16 @@ class FileReader:
         m = KIND_RE.match(kind_text)
         if not m:
             kcol = off + colon + 2 + (len(body[colon + 1:]) - len(body[colon + 1:].lstrip()))
+            message = f"unknown kind `{kind_text}`" if kind_text else "a kind is missing after `:`"
             raise InputError(Diagnostic(
-                "bad-declaration", f"unknown kind `{kind_text}`", ln.number, kcol, source_line=src,
+                "bad-declaration", message, ln.number, kcol, source_line=src,
                 expected=("real", "positive", "nonnegative", "integer", "natural", "nonzero",
                           "index", "index over A", "distribution over x", "sequence")))
         kind = "distribution" if m["dist"] else "index" if m["index"] else m["kind"]
         out = []
         for piece_off, piece in _split_commas(body[:colon]):
             (head,), rels = self.parse(ln, off + piece_off, piece)
+            resolver.line, resolver.column = _position(ln, off + piece_off)
             out.extend(declare_head(head, kind, m["over"], m["set"], resolver, ln.number))
         return out
 
@@ -265,6 +273,14 @@ class FileReader:
                 hint = Hint(s[hstart + 1:close].strip(), hl, hc)
                 off = close + 1
             expr_text = s[off:]
+            if rel is not None and not expr_text.strip():
+                rl, rc = _position(ln, lead)
+                self.result.diagnostics.append(Diagnostic(
+                    "parse-error", f"nothing follows `{rel}`", rl, rc, source_line=_physical(ln, rl),
+                    expected=("an expression",)))
+                broken.add(len(steps) + 1)
+                steps.append(self.placeholder_step(len(steps) + 1, rel, ln, lead))
+                continue
             skip = len(expr_text) - len(expr_text.lstrip())
             eline, ecol = _position(ln, off + skip)
             try:
@@ -278,8 +294,9 @@ class FileReader:
             relations = ([rel] if rel else [None]) + list(rels)
             for k, (raw, r) in enumerate(zip(exprs, relations)):
                 index = len(steps) + 1
-                line, col = (ln.number, lead + 1) if k == 0 else (eline, ecol)
-                text = expr_text.strip() if len(exprs) == 1 else _piece_text(raw)
+                r = None if r is None else str(r)
+                line, col = (ln.number, lead + 1) if k == 0 else (rels[k - 1].line, rels[k - 1].column)
+                text = _piece_text(expr_text.lstrip(), rels, k)
                 try:
                     resolver.line, resolver.column = eline, ecol
                     resolver.source_line = _physical(ln, eline)
@@ -309,9 +326,11 @@ class FileReader:
         self.result.derivations.append(d)
 
 
-def _piece_text(raw) -> str:
-    from .printer import to_plain
-    return to_plain(raw)
+def _piece_text(body: str, rels: list, k: int) -> str:
+    """The written text of the k-th expression of `A = B = C` (rels: the relation tokens)."""
+    start = rels[k - 1].end_pos if k > 0 else 0
+    end = rels[k].start_pos if k < len(rels) else len(body)
+    return body[start:end].strip()
 
 
 def _top_level_colon(s: str) -> int:

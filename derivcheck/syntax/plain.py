@@ -11,7 +11,7 @@ from lark.lexer import Lexer
 from .. import ast as A
 from ..diagnostics import Diagnostic
 from ..errors import InputError
-from .plain_lexer import TOKEN_NAMES, LexError, tokenize
+from .plain_lexer import OPERAND_END, TOKEN_NAMES, LexError, tokenize
 
 
 class _TokenListLexer(Lexer):
@@ -50,9 +50,8 @@ class _ToAst(Transformer):
 
     # -- chains ---------------------------------------------------------------
     def chain(self, items):
-        exprs = items[0::2]
-        rels = [str(t) for t in items[1::2]]
-        return exprs, rels
+        # relations stay Tokens (a str with .line/.column): `A = B` puts step 2 at its `=`
+        return items[0::2], items[1::2]
 
     def start(self, items):
         return items[0]
@@ -153,7 +152,13 @@ class _ToAst(Transformer):
         exp = items[-1]
         if isinstance(exp, Token):  # SUPNUM
             exp = _number(str(exp))
-        return ("fn", str(items[0]), None, _strip(exp), items[0])
+        exp = _strip(exp)
+        if exp in (A.Num(Fraction(-1)), A.Neg(A.Num(Fraction(1)))):
+            # sin^-1 x is arcsin to some readers and 1/sin x to others: make the writer say
+            fn = str(items[0])
+            inverse = f"a{fn}(x) or " if fn in ("sin", "cos", "tan") else ""
+            raise _GrammarMisuse(f"`{fn}^-1` is ambiguous: write {inverse}1/{fn}(x)", items[0])
+        return ("fn", str(items[0]), None, exp, items[0])
 
     def grad_prefix(self, items):
         return ("deriv", "grad", _var_name(items[2]), items[0])
@@ -268,7 +273,7 @@ class _GrammarMisuse(Exception):
 
 
 def parse_chain(text: str, line: int = 1, column: int = 1, source_line: str = ""):
-    """Parse `e1 REL e2 REL …` (usually one expression): ([raw trees], [relations]).
+    """Parse `e1 REL e2 REL …` (usually one expression): ([raw trees], [relation tokens]).
 
     `text` starts at (line, column) of its file; errors are InputError with a Diagnostic
     pointing there, naming what was expected in human terms.
@@ -299,17 +304,43 @@ def parse_chain(text: str, line: int = 1, column: int = 1, source_line: str = ""
         raise
 
 
+_OPENERS = ("LPAR", "CALL_LPAR", "LBRACK", "LBRACE", "ABSOPEN")
+_CLOSES = {"RPAR": ("LPAR", "CALL_LPAR"), "RBRACK": ("LBRACK",), "RBRACE": ("LBRACE",),
+           "ABSCLOSE": ("ABSOPEN",)}
+
+
+def _open_brackets(tokens: list[Token]) -> list[Token]:
+    """The brackets still open after `tokens`, innermost last."""
+    stack: list[Token] = []
+    for t in tokens:
+        if t.type in _OPENERS:
+            stack.append(t)
+        elif t.type in _CLOSES and stack and stack[-1].type in _CLOSES[t.type]:
+            stack.pop()
+    return stack
+
+
 def _unexpected(e: UnexpectedToken, tokens: list[Token], source_line: str) -> Diagnostic:
+    """Point at the character to blame: a dangling operator, an unclosed or unmatched bracket."""
     tok = e.token
     expected = sorted({TOKEN_NAMES.get(t, t) for t in e.expected})
     if tok.type == "$END":
         last = tokens[-1]
-        where_line, where_col = last.end_line, last.end_column
-        message = "the expression ends too early"
+        still_open = _open_brackets(tokens)
+        if last.type not in OPERAND_END:
+            where, message = last, f"the expression ends after {str(last)!r}"
+        elif still_open:
+            where, message = still_open[-1], f"unclosed {str(still_open[-1])!r}"
+        else:
+            where, message = None, "the expression ends too early"
+        where_line, where_col = (where.line, where.column) if where is not None \
+            else (last.end_line, last.end_column)
     else:
         where_line, where_col = tok.line, tok.column
         message = f"unexpected {str(tok)!r}"
-        if tok.type in ("RPAR", "RBRACK", "RBRACE", "ABSCLOSE"):
-            message = f"unmatched {str(tok)!r}"
+        if tok.type in _CLOSES:
+            before = [t for t in tokens if t.start_pos < tok.start_pos]
+            if not any(t.type in _CLOSES[tok.type] for t in _open_brackets(before)):
+                message = f"unmatched {str(tok)!r}"
     return Diagnostic("parse-error", message, where_line, where_col,
                       source_line=source_line, expected=tuple(expected))

@@ -58,6 +58,11 @@ class LexError(Exception):
         self.column = column
 
 
+def is_digit(ch: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts `²`, which is a power here."""
+    return "0" <= ch <= "9"
+
+
 def is_letter(ch: str) -> bool:
     return ch.isalpha() and ch not in "ΣΠ∑∏"
 
@@ -116,35 +121,39 @@ class _Tokenizer:
                 self.advance()
                 continue
             start, sl, sc = self.i, self.line, self.col
-            if ch.isdigit() or (ch == "." and self.i + 1 < len(text) and text[self.i + 1].isdigit()):
-                self.number(start, sl, sc)
-            elif is_letter(ch):
-                self.word(start, sl, sc)
-            elif ch in SUPERSCRIPTS:
+            if ch in SUPERSCRIPTS:
                 j = self.i
                 while j < len(text) and text[j] in SUPERSCRIPTS:
                     j += 1
                 value = "".join(SUPERSCRIPTS[c] for c in text[self.i:j])
+                if not value.lstrip("-").isdigit() or value.count("-") > 1:
+                    raise LexError("a superscript power is digits, with at most one ⁻ before them", sl, sc)
                 self.advance(j - self.i)
                 self.emit("SUPNUM", value, start, sl, sc)
+            elif is_digit(ch) or (ch == "." and self.i + 1 < len(text) and is_digit(text[self.i + 1])
+                                  and not (self.i > 0 and is_name_char(text[self.i - 1]))):
+                # `.5` is a number, but `1.2.3` and `x.5` are mistakes, not products
+                self.number(start, sl, sc)
+            elif is_letter(ch):
+                self.word(start, sl, sc)
             else:
                 self.symbol(ch, start, sl, sc)
         return self.tokens
 
     def number(self, start: int, sl: int, sc: int) -> None:
         text, j = self.text, self.i
-        while j < len(text) and text[j].isdigit():
+        while j < len(text) and is_digit(text[j]):
             j += 1
-        if j + 1 < len(text) and text[j] == "." and text[j + 1].isdigit():
+        if j + 1 < len(text) and text[j] == "." and is_digit(text[j + 1]):
             j += 1
-            while j < len(text) and text[j].isdigit():
+            while j < len(text) and is_digit(text[j]):
                 j += 1
         if j < len(text) and text[j] in "eE":
             k = j + 1
             if k < len(text) and text[k] in "+-":
                 k += 1
-            if k < len(text) and text[k].isdigit():  # `1.5e-3`; `2e^x` stays 2·e^x
-                while k < len(text) and text[k].isdigit():
+            if k < len(text) and is_digit(text[k]):  # `1.5e-3`; `2e^x` stays 2·e^x
+                while k < len(text) and is_digit(text[k]):
                     k += 1
                 j = k
         value = text[self.i:j]

@@ -293,8 +293,8 @@ _translators: dict[int, tuple[object, Translator]] = {}
 def translator(scope: Scope) -> Translator:
     """The translator of a scope, cached while the scope lives and is unchanged."""
     key = id(scope)
-    stamp = (len(scope.symbols), len(scope.functions), len(scope.assumptions),
-             len(scope.assumed_functions))
+    stamp = (tuple(scope.symbols.values()), tuple(scope.functions.values()),
+             tuple(scope.assumptions), tuple(scope.assumed_functions.items()))
     hit = _translators.get(key)
     if hit is not None and hit[0] == stamp:
         return hit[1]
@@ -333,12 +333,19 @@ def _cheap(e: sympy.Expr) -> sympy.Expr:
     return sympy.S.Zero if _is_zero(c) else x
 
 
-def _single_limits(s: sympy.Sum) -> sympy.Sum:
-    """Σ with several limits as nested one-limit sums (the first limit is innermost)."""
-    body = s.function
-    for lim in s.limits:
-        body = sympy.Sum(body, lim)
-    return body
+def _outermost(s: sympy.Sum) -> tuple[sympy.Expr, tuple]:
+    """A Σ as (body, outermost limit): sympy merges nested sums into one with several
+    limits, innermost first, so the body of the outermost is a Σ over the others."""
+    *inner, outer = s.limits
+    return (sympy.Sum(s.function, *inner) if inner else s.function), tuple(outer)
+
+
+def _sum(body: sympy.Expr, limit: tuple) -> sympy.Expr:
+    """Σ body over one limit; a body free of the variable is multiplied by the count."""
+    k, lo, hi = limit
+    if k not in body.free_symbols:
+        return sympy.Mul(body, sympy.Add(hi, -lo, 1))
+    return sympy.Sum(body, limit)
 
 
 def _combine(e: sympy.Expr, tr: Translator, normalise: bool) -> sympy.Expr:
@@ -349,23 +356,22 @@ def _combine(e: sympy.Expr, tr: Translator, normalise: bool) -> sympy.Expr:
         coef, s = [], None
         for f in sympy.Mul.make_args(term):
             if s is None and isinstance(f, sympy.Sum):
-                s = _single_limits(f)
+                s = f
             else:
                 coef.append(f)
         if s is None:
             rest.append(term)
             continue
-        (v, lo, hi), = s.limits
-        key = (lo, hi)
-        if key not in groups:
-            groups[key] = (sympy.Dummy("k", integer=True), [])
-        k, bodies = groups[key]
-        bodies.append(sympy.Mul(*coef, s.function.xreplace({v: k})))
+        body, (v, lo, hi) = _outermost(s)
+        if (lo, hi) not in groups:
+            groups[(lo, hi)] = (sympy.Dummy("k", integer=True), [])
+        k, bodies = groups[(lo, hi)]
+        bodies.append(sympy.Mul(*coef, body.xreplace({v: k})))
     out = [*rest]
     for (lo, hi), (k, bodies) in groups.items():
         body = _reduce(sympy.Add(*bodies), tr, normalise)
         if not _is_zero(body):
-            out.append(sympy.Sum(body, (k, lo, hi)))
+            out.append(_sum(body, (k, lo, hi)))
     return sympy.Add(*out)
 
 
@@ -374,13 +380,13 @@ def _reduce(e: sympy.Expr, tr: Translator, normalise: bool) -> sympy.Expr:
     e = _cheap(e)
     if _is_zero(e) or not e.has(sympy.Sum):
         return e
+    if normalise:
+        e = _cheap(_normalise(e, tr))
+        if _is_zero(e) or not e.has(sympy.Sum):
+            return e
     e = _cheap(_combine(e, tr, normalise))
-    if normalise and not _is_zero(e):
-        n = _normalise(e, tr)
-        if n != e:
-            e = _cheap(n)
-            if not _is_zero(e) and e.has(sympy.Sum):
-                e = _cheap(_combine(e, tr, normalise))
+    if normalise and not _is_zero(e) and e.has(sympy.Sum):
+        e = _cheap(_normalise(e, tr))
     return e
 
 
@@ -388,24 +394,37 @@ def _normalise(e: sympy.Expr, tr: Translator) -> sympy.Expr:
     """Σ_τ c·Pr(θ, τ) → c and Σ_τ c·∂Pr(θ, τ)/∂θ → 0 (c free of τ), bottom up."""
     if e.is_Atom or not e.args:
         return e
-    args = tuple(_normalise(a, tr) for a in e.args)
-    if args != e.args:
-        e = e.func(*args)
     if isinstance(e, sympy.Sum):
-        return _normalise_sum(_single_limits(e), tr)
-    return e
+        body = _normalise(e.function, tr)
+        limits = [tuple(lim) for lim in e.limits]
+        variables = {lim[0] for lim in limits}
+        if any((lo.free_symbols | hi.free_symbols) & variables for _, lo, hi in limits):
+            for limit in limits:  # dependent bounds: innermost first, in order
+                body = _normalise_sum(body, limit, tr)
+            return body
+        # independent ranges may be summed in any order: sum out what normalises first
+        progress = True
+        while progress and limits:
+            progress = False
+            for limit in limits:
+                r = _normalise_sum(body, limit, tr)
+                if not (isinstance(r, sympy.Sum) and r.limits == (limit,)):
+                    body, progress = r, True
+                    limits.remove(limit)
+                    break
+        return sympy.Sum(body, *limits) if limits else body
+    args = tuple(_normalise(a, tr) for a in e.args)
+    return e.func(*args) if args != e.args else e
 
 
-def _normalise_sum(s: sympy.Sum, tr: Translator) -> sympy.Expr:
-    inner = s.function
-    if isinstance(inner, sympy.Sum):
-        inner = _normalise_sum(inner, tr)
-    (k, lo, hi), = s.limits
+def _normalise_sum(body: sympy.Expr, limit: tuple, tr: Translator) -> sympy.Expr:
+    """Σ over one limit of body, with the normalised terms summed out."""
+    k, lo, hi = limit
     set_name = tr.size_sets.get(hi)
-    if set_name is None or lo != 1:
-        return sympy.Sum(inner, s.limits[0])
+    if set_name is None or lo != 1 or not body.has(AppliedUndef):
+        return _sum(body, limit)
     done, rest = [], []
-    for term in sympy.Add.make_args(sympy.expand_mul(inner)):
+    for term in sympy.Add.make_args(sympy.expand_mul(body)):
         free, dep = term.as_independent(k, as_Add=False)
         if _is_distribution(dep, k, set_name, tr):
             done.append(free)  # Σ_k Pr(…, k, …) = 1
@@ -413,10 +432,8 @@ def _normalise_sum(s: sympy.Sum, tr: Translator) -> sympy.Expr:
             pass  # Σ_k ∂Pr/∂θ = ∂/∂θ Σ_k Pr = ∂/∂θ 1 = 0
         else:
             rest.append(term)
-    if not done and len(rest) == len(sympy.Add.make_args(sympy.expand_mul(inner))):
-        return sympy.Sum(inner, s.limits[0])
     if rest:
-        done.append(sympy.Sum(sympy.Add(*rest), s.limits[0]))
+        done.append(_sum(sympy.Add(*rest), limit))
     return sympy.Add(*done)
 
 
@@ -433,10 +450,8 @@ def _is_distribution(f, k, set_name: str, tr: Translator) -> bool:
 
 
 def _is_distribution_derivative(f, k, set_name: str, tr: Translator) -> bool:
-    points = ()
     if isinstance(f, sympy.Subs):
-        points = f.point
-        if any(k in p.free_symbols for p in points) or k in f.variables:
+        if any(k in p.free_symbols for p in f.point) or k in f.variables:
             return False
         f = f.expr
     if not isinstance(f, sympy.Derivative) or k in f.variables:
@@ -474,18 +489,62 @@ def _attempt(fn, *args):
         return None
 
 
+def _evaluate(e: sympy.Expr) -> sympy.Expr:
+    """`doit`, bottom up, except that a Σ/Π whose body involves user functions of its
+    variable is left as it is (its body evaluated): there is no closed form to find, and
+    sympy's search for one (telescoping, solve) costs hundreds of milliseconds."""
+    if e.is_Atom or not e.args:
+        return e
+    if isinstance(e, (sympy.Sum, sympy.Product)):
+        body = _evaluate(e.function)
+        variables = {lim[0] for lim in e.limits}
+        if body.has(AppliedUndef) and variables & body.free_symbols:
+            return e.func(body, *e.limits)
+        return e.func(body, *e.limits).doit(deep=False)
+    args = tuple(_evaluate(a) for a in e.args)
+    if isinstance(e, sympy.Derivative):
+        # not Derivative.doit: it would go on to `doit` the sums its result contains
+        return sympy.Derivative(*args, evaluate=True)
+    if args != e.args:
+        e = e.func(*args)
+    return e.doit(deep=False)
+
+
+def _simplify(e: sympy.Expr) -> sympy.Expr:
+    """sympy's simplify, with each Σ held opaque (its body simplified on its own): simplify
+    would otherwise `doit` the sums and search for closed forms that do not exist."""
+    if not e.has(sympy.Sum):
+        return sympy.simplify(e)
+    hidden: dict[sympy.Dummy, sympy.Expr] = {}
+    names: dict[sympy.Expr, sympy.Dummy] = {}
+
+    def hide(x):
+        if isinstance(x, sympy.Sum):
+            s = sympy.Sum(_simplify(x.function), *x.limits)
+            if s not in names:
+                names[s] = sympy.Dummy("S")
+                hidden[names[s]] = s
+            return names[s]
+        if x.is_Atom or not x.args:
+            return x
+        args = tuple(hide(a) for a in x.args)
+        return x.func(*args) if args != x.args else x
+
+    return sympy.simplify(hide(e)).xreplace(hidden)
+
+
 def _prepare(diff: sympy.Expr) -> sympy.Expr:
     # logs of positive products are split before derivatives are taken, so that
     # ∇ log Π_t … becomes Σ_t ∇ log …; expand_log without force only splits what is valid
     e = sympy.expand_log(diff, deep=True)
-    e = e.doit()
+    e = _evaluate(e)
     return sympy.expand_log(e, deep=True)
 
 
 def _prove(left, right, tr: Translator, deadline: float) -> ProofOutcome:
     diff = sympy.Add(left, sympy.Mul(sympy.S.NegativeOne, right))
     if _is_zero(diff):
-        return ProofOutcome(ProofStatus.PROVED, "identical")
+        return ProofOutcome(ProofStatus.PROVED, "algebra")
     # (1) evaluate derivatives, sums, substitutions; then algebra
     e = _attempt(_prepare, diff)
     if e is None:
@@ -513,7 +572,7 @@ def _prove(left, right, tr: Translator, deadline: float) -> ProofOutcome:
                 e = n
             budget.check(deadline)
     # (4) sympy's simplify, as a last resort; the alarm bounds it
-    s = _attempt(sympy.simplify, e)
+    s = _attempt(_simplify, e)
     if s is not None and not _is_zero(s) and s.has(sympy.Sum):
         s = _attempt(_reduce, s, tr, bool(tr.distributions))
     if s is not None and _is_zero(s):
