@@ -7,6 +7,7 @@ of the file is still read: one bad step does not hide the other derivations.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -143,8 +144,12 @@ class FileReader:
         self.text = text
         self.result = ParsedFile()
 
-    def diag(self, err: InputError) -> None:
-        self.result.diagnostics.append(err.diagnostic)
+    def diag(self, err: InputError, ln: _Line | None = None) -> None:
+        d = err.diagnostic
+        if ln is not None and 0 <= d.line - ln.number <= ln.text.count("\n"):
+            # a continued line: show the physical line the error is on
+            d = dataclasses.replace(d, source_line=_physical(ln, d.line))
+        self.result.diagnostics.append(d)
 
     def read(self) -> ParsedFile:
         shared, blocks, diags = split_blocks(logical_lines(self.text))
@@ -167,7 +172,7 @@ class FileReader:
                     scope.add(d)
                     decls.append(d)
             except InputError as e:
-                self.diag(e)
+                self.diag(e, ln)
 
     def declaration(self, ln: _Line, scope: Scope) -> list:
         s = ln.text
@@ -287,7 +292,7 @@ class FileReader:
                 exprs, rels = parse_chain(expr_text.lstrip(), eline, ecol,
                                           source_line=_physical(ln, eline))
             except InputError as e:
-                self.diag(e)
+                self.diag(e, ln)
                 broken.add(len(steps) + 1)
                 steps.append(self.placeholder_step(len(steps) + 1, rel, ln, off + skip, expr_text.strip()))
                 continue
@@ -302,7 +307,7 @@ class FileReader:
                     resolver.source_line = _physical(ln, eline)
                     expr = resolver.resolve(raw)
                 except InputError as e:
-                    self.diag(e)
+                    self.diag(e, ln)
                     broken.add(index)
                     steps.append(self.placeholder_step(index, r, ln, off + skip, text))
                     continue

@@ -882,6 +882,7 @@ class Session:
         usable = 0
         why: Counter[str] = Counter()  # both sides undefined: why
         one_sided: Counter[str] = Counter()  # one side undefined at an isolated point: why
+        unstable = 0  # points where 30 and 60 digits tell different stories
         isolated: list[Point] = []
         discrete: dict[tuple[bool, bool], list[Point]] = {}
         no_point = 0
@@ -908,12 +909,12 @@ class Session:
                 usable += 1
             else:
                 high = self.both(pt, HIGH_DPS)
-                if False:
+                if high.left is not None and high.right is not None and close(high.left, high.right):
                     usable += 1
                 elif _stable(vals, high):
                     return NumericOutcome(NumStatus.DISAGREE, usable, self.witness(pt, vals))
                 else:
-                    why["numerically unstable"] += 1
+                    unstable += 1
                     continue
             if usable >= wanted:
                 break
@@ -923,13 +924,15 @@ class Session:
             note = f"only one side is defined at isolated points ({shown})"
         if usable:
             return NumericOutcome(NumStatus.AGREE, usable, reason=note)
-        if no_point and not why and not isolated:
+        if no_point and not why and not one_sided and not unstable:
             return NumericOutcome(NumStatus.UNDEFINED, 0,
                                   reason="no random point satisfies the assumptions")
         parts = []
         if why:
             parts.append("both sides are undefined at every point tried ("
                          + ", ".join(w for w, _ in why.most_common(2)) + ")")
+        if unstable:
+            parts.append(f"the values could not be computed reliably at {unstable} points")
         if one_sided:
             parts.append("; ".join(w for w, _ in one_sided.most_common(2))
                          + (f" at {self._where(isolated[0])}" if self.shown and isolated else ""))
