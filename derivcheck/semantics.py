@@ -156,7 +156,7 @@ class Resolver:
     def split(self, node: A.Name) -> list[A.Node] | None:
         """The factors of `xy` read as x·y (noted), or None when the name is not split."""
         base = canon(node.base)
-        if node.sub is not None or self.is_symbol(base) or base in CONSTANTS or base == "pi" \
+        if node.sub is not None or self.is_symbol(base) or base in CONSTANTS \
                 or self.scope.definition(base, 0) is not None or self.scope.function(base, 0) is not None \
                 or self.sole_params(base) is not None:
             return None
@@ -238,18 +238,23 @@ class Resolver:
             or any(f == name and k > 0 for f, k in self.scope.definitions)
 
     def prime(self, base: str, args: tuple, cond: tuple, node) -> A.Node:
-        """`f'(x)`, `f''(x)` for a declared f of one argument: d^k f(u)/du^k at u = x."""
+        """`f'(x)`, `f''(x)` for a function f of one argument: d^k f(u)/du^k at u = x."""
         f = base.rstrip("'")
         order = len(base) - len(f)
-        if not self.is_function(f):
-            # an undeclared `f'`: an assumed function of its own, as NOTATION §2 says
+        if not self.is_function(f) and (self.is_symbol(f) or f in CONSTANTS
+                                        or self.scope.definition(f, 0) is not None):
+            # `θ'(x)` with θ a symbol: `θ'` is a name of its own, here an assumed function
             return self.apply(base, args + cond, node)
         decl = self.scope.function(f, 1) or self.scope.definition(f, 1)
-        if decl is None or len(args) != 1 or cond:
+        if (decl is None and self.is_function(f)) or len(args) != 1 or cond:
             raise self.fail(f"`{base}` is the derivative of a function of one argument",
                             node=node.name)
+        if decl is None:
+            # reading choice: `f'(x)` with f undeclared is the derivative of an assumed f (noted)
+            self.apply(f, (A.Sym("u"),), node)
+            self.note(f"`{base}` is read as the derivative of {f}")
         # the bound variable must not be a declared name, whose domain would leak into it
-        u = decl.params[0]
+        u = decl.params[0] if decl is not None else "u"
         while u in self.scope.symbols or u in self.bound:
             u += "'"
         body: A.Node = A.Apply(f, (A.Sym(u),))

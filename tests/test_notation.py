@@ -193,6 +193,10 @@ TREES = [
     ("f'(2)", ("f(u): real",), A.At(A.Deriv("u", app("f", "u")), "u", N(2))),
     ("f''(x)", ("f(u): real",), A.At(A.Deriv("u", A.Deriv("u", app("f", "u"))), "u", S("x"))),
     ("f'(x)", ("x: real", "f(x): real"), A.At(A.Deriv("x'", app("f", "x'")), "x'", S("x"))),
+    # reading choice: with f undeclared, f'(x) is still the derivative of (an assumed) f
+    ("f'(x)", (), A.At(A.Deriv("u", app("f", "u")), "u", S("x"))),
+    # but with θ a symbol, θ' is a name of its own (NOTATION: θ' is a distinct symbol name)
+    ("θ'(x)", ("θ: real",), app("θ'", "x")),
     # a declared symbol followed by `(` multiplies
     ("x(x+1)", ("x: real",), mul(S("x"), A.Add(S("x"), N(1)))),
     ("θ_ref(x+1)", RL, mul(S("θ_ref"), A.Add(S("x"), N(1)))),
@@ -262,6 +266,7 @@ SAME = [
     ("d/dθ Pr_θ(τ)", "∇_θ Pr_θ(τ)", RL),
     ("d/dtheta Pr_θ(τ)", "∇_θ Pr_θ(τ)", RL),
     ("grad_theta Pr_θ(τ)", "∇_θ Pr_θ(τ)", RL),
+    ("∂_θ Pr_θ(τ)", "∇_θ Pr_θ(τ)", RL),
     ("∇_θ Pr_θ(τ) R(τ)", "(∇_θ Pr_θ(τ))·R(τ)", RL),
     ("∇_θ Σ_τ Pr_θ(τ) R(τ)", "∇_θ (Σ_τ Pr_θ(τ)·R(τ))", RL),
     ("d/dθ Σ_τ Pr_θ(τ) R(τ)", "∇_θ (Σ_τ Pr_θ(τ)·R(τ))", RL),
@@ -306,6 +311,7 @@ def test_bracketed_reading(written, lets, shown):
     ("E_{x~q}[x]", (), "`q` is used as the distribution"),
     ("2π(r+1)", (), "read as the product π·(…)"),
     ("∂R/∂θ", RL, "`R` stands for R(τ)"),
+    ("f'(x)", (), "`f'` is read as the derivative of f"),
 ])
 def test_reading_is_noted(written, lets, fragment):
     assert any(fragment in n for n in notes(written, lets)), notes(written, lets)
@@ -339,6 +345,12 @@ def test_bound_subscript_is_a_sequence_term():
     # `x(1)` only when x is a declared sequence).
     assert resolved("Σ_{j=1}^{n} a_j") == A.Sum("j", app("a", "j"), N(1), S("n"))
     assert resolved("a_j") == S("a_j")
+
+
+def test_sum_over_a_named_set():
+    parsed = read("Σ_{x ∈ D} x^2")
+    assert parsed.derivations[0].steps[0].expr == A.Sum("x", A.Pow(S("x"), N(2)))
+    assert parsed.scopes[0].set_of("x") == "D"
 
 
 def test_definition_unfolds_with_its_argument():

@@ -74,6 +74,7 @@ CASES = [
     # names used against their declaration
     ("let f(x): real\n  f(x) + f(x, y)", "parse-error", 2, 10, ()),  # wrong arity, at the name
     ("let f(x, y): real\n  f'(x)", "parse-error", 2, 3, ()),
+    ("  1 + f'(x, y)", "parse-error", 1, 7, ()),
     # operators used wrongly
     ("let θ: real\n  θ^2|_{θ<1}", "parse-error", 2, 10, ()),  # the bar needs `=`: at the `<`
     ("  sin^{-1} x", "parse-error", 1, 3, ()),  # arcsin or 1/sin? the writer must say
