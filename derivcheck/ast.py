@@ -216,6 +216,7 @@ class Product:
     body: "Node"
     lo: "Node | None" = None
     hi: "Node | None" = None
+    exclude: "Node | None" = None  # `Π_{j≠i}`
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +264,9 @@ def children(node: Node) -> tuple[Node, ...]:
             return (sub,) if sub is not None else ()
         case Sum(_, body, lo, hi, exc):
             return tuple(x for x in (lo, hi, exc, body) if x is not None)
-        case Product(_, body, lo, hi) | Integral(_, body, lo, hi):
+        case Product(_, body, lo, hi, exc):
+            return tuple(x for x in (lo, hi, exc, body) if x is not None)
+        case Integral(_, body, lo, hi):
             return tuple(x for x in (lo, hi, body) if x is not None)
         case BigOp(_, _, lo, hi, body, _, exc):
             return tuple(x for x in (lo, hi, exc, body) if x is not None)

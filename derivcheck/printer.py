@@ -100,8 +100,8 @@ class _Printer:
                 return f"{self.show(a)} {op} {self.show(b)}", 0, False
             case A.Sum(var, body, lo, hi, exc):
                 return self.bigop("Σ", var, body, lo, hi, exc), _PROD, True
-            case A.Product(var, body, lo, hi):
-                return self.bigop("Π", var, body, lo, hi, None), _PROD, True
+            case A.Product(var, body, lo, hi, exc):
+                return self.bigop("Π", var, body, lo, hi, exc), _PROD, True
             case A.Integral(var, body, lo, hi):
                 if lo is None:
                     return f"∫_{var} {w(body, _PROD)} d{var}", _PROD, False

@@ -127,7 +127,11 @@ def free_symbols(node: A.Node) -> set[str]:
             inner = free_symbols(body) | (free_symbols(exc) if exc is not None else set())
             bounds = set().union(*(free_symbols(x) for x in (lo, hi) if x is not None))
             return (inner - {var}) | bounds
-        case A.Product(var, body, lo, hi) | A.Integral(var, body, lo, hi):
+        case A.Product(var, body, lo, hi, exc):
+            inner = free_symbols(body) | (free_symbols(exc) if exc is not None else set())
+            bounds = set().union(*(free_symbols(x) for x in (lo, hi) if x is not None))
+            return (inner - {var}) | bounds
+        case A.Integral(var, body, lo, hi):
             bounds = set().union(*(free_symbols(x) for x in (lo, hi) if x is not None))
             return (free_symbols(body) - {var}) | bounds
         case A.Expect(var, weight, body):
@@ -210,9 +214,10 @@ def _subst(node: A.Node, m: dict[str, A.Node], incoming: set[str]) -> A.Node:
             new, inner = _binder(var, m, incoming, [body] + ([exc] if exc else []))
             ss = lambda x: None if x is None else _subst(x, inner, incoming)  # noqa: E731
             return A.Sum(new, ss(body), s(lo), s(hi), ss(exc))
-        case A.Product(var, body, lo, hi):
-            new, inner = _binder(var, m, incoming, [body])
-            return A.Product(new, _subst(body, inner, incoming), s(lo), s(hi))
+        case A.Product(var, body, lo, hi, exc):
+            new, inner = _binder(var, m, incoming, [body] + ([exc] if exc else []))
+            ss = lambda x: None if x is None else _subst(x, inner, incoming)  # noqa: E731
+            return A.Product(new, ss(body), s(lo), s(hi), ss(exc))
         case A.Integral(var, body, lo, hi):
             new, inner = _binder(var, m, incoming, [body])
             return A.Integral(new, _subst(body, inner, incoming), s(lo), s(hi))
@@ -264,13 +269,13 @@ def rebuild(node: A.Node, kids: tuple[A.Node, ...]) -> A.Node:
             return A.Deriv(var, kids[0], style)
         case A.At(_, var):
             return A.At(kids[0], var, kids[1])
-        case A.Sum(var, _, lo, hi, exc):
+        case A.Sum(var, _, lo, hi, exc) | A.Product(var, _, lo, hi, exc):
             it = iter(kids)
             nlo = next(it) if lo is not None else None
             nhi = next(it) if hi is not None else None
             nexc = next(it) if exc is not None else None
-            return A.Sum(var, next(it), nlo, nhi, nexc)
-        case A.Product(var, _, lo, hi) | A.Integral(var, _, lo, hi):
+            return type(node)(var, next(it), nlo, nhi, nexc)
+        case A.Integral(var, _, lo, hi):
             it = iter(kids)
             nlo = next(it) if lo is not None else None
             nhi = next(it) if hi is not None else None

@@ -310,7 +310,7 @@ class Resolver:
         exc = inner.resolve(node.exclude) if node.exclude is not None else None
         if node.op == "sum":
             return A.Sum(var, body, lo, hi, exc)
-        return A.Product(var, body, lo, hi)
+        return A.Product(var, body, lo, hi, exc)
 
     def integral(self, node: A.BigOp) -> A.Node:
         body, dvar = _split_differential(node.body)

@@ -15,7 +15,7 @@ import random
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
@@ -93,23 +93,20 @@ def _mpf(ctx, q: Fraction):
 # Random objects
 
 
-def _tenths(rng: random.Random, lo: int, hi: int, nonzero: bool = False) -> Fraction:
+def _tenths(rng: random.Random, lo: int, hi: int) -> Fraction:
     """A random multiple of 1/10 in [lo/10, hi/10] (short decimals print exactly)."""
-    while True:
-        k = rng.randint(lo, hi)
-        if k or not nonzero:
-            return Fraction(k, 10)
+    return Fraction(rng.randint(lo, hi), 10)
 
 
 class Smooth:
     """g(x) = c + Σ dᵢxᵢ + Σⱼ aⱼ sin(bⱼ·x + cⱼ): a random analytic function of n arguments,
     depending on every argument, with coefficients that print exactly."""
 
-    def __init__(self, rng: random.Random, n: int):
+    def __init__(self, rng: random.Random, n: int, scale: Fraction = Fraction(1)):
         self.c = _tenths(rng, -10, 10)
-        self.d = tuple(_tenths(rng, -10, 10) for _ in range(n))
+        self.d = tuple(_tenths(rng, -10, 10) * scale for _ in range(n))
         self.waves = tuple(
-            (_tenths(rng, 5, 15) * rng.choice((-1, 1)),
+            (_tenths(rng, 5, 15) * rng.choice((-1, 1)) * scale,
              tuple(_tenths(rng, 5, 20) * rng.choice((-1, 1)) for _ in range(n)),
              _tenths(rng, -15, 15))
             for _ in range(2))
@@ -127,6 +124,8 @@ class Smooth:
 
     def __call__(self, ctx, xs: tuple) -> mpmath.mpf:
         # on mpmath's raw tuples: this is the hot loop of every instantiated function
+        for x in xs:
+            _moderate(x)
         prec = ctx.prec
         c, d, waves = self._coefficients(prec)
         xs = [x._mpf_ for x in xs]
@@ -247,10 +246,14 @@ class Instance:
         if f is None:
             rng = random.Random(f"{self.tag}|fn|{name}|{arity}")
             kind = self.info.kind(name, arity)
+            if kind == "distribution" and not arity:
+                kind = "positive"  # nothing to be normalised over
             over = set_name = None
             if kind == "distribution":
                 over, set_name = self.info.over(name, arity), self.info.dist_set(name, arity)
-            f = Function(name, arity, kind, Smooth(rng, arity), over, set_name)
+            # a distribution's log-weights vary less, so its probabilities read well
+            scale = Fraction(1, 2) if kind == "distribution" else Fraction(1)
+            f = Function(name, arity, kind, Smooth(rng, arity, scale), over, set_name)
             self.functions[(name, arity)] = f
         return f
 
@@ -351,6 +354,16 @@ class StepInfo:
 # Elementary functions with real semantics
 
 
+_HUGE = mpmath.mpf(2) ** 1000
+
+
+def _moderate(x):
+    """Trigonometric reduction of a huge argument costs time without telling us anything."""
+    if abs(x) > _HUGE:
+        raise Undefined("an argument too large to evaluate")
+    return x
+
+
 def _exp(ctx, x):
     if x > _EXP_LIMIT:
         raise Undefined("overflow")
@@ -439,12 +452,12 @@ FUNCTIONS: dict[str, tuple[tuple[int, ...], Callable]] = {
     "log": ((1, 2), _log),
     "exp": ((1,), _exp),
     "sqrt": ((1,), _sqrt),
-    "sin": ((1,), lambda ctx, x: ctx.sin(x)),
-    "cos": ((1,), lambda ctx, x: ctx.cos(x)),
-    "tan": ((1,), lambda ctx, x: ctx.sin(x) / _nonzero(ctx.cos(x))),
-    "sec": ((1,), lambda ctx, x: 1 / _nonzero(ctx.cos(x))),
-    "csc": ((1,), lambda ctx, x: 1 / _nonzero(ctx.sin(x))),
-    "cot": ((1,), lambda ctx, x: ctx.cos(x) / _nonzero(ctx.sin(x))),
+    "sin": ((1,), lambda ctx, x: ctx.sin(_moderate(x))),
+    "cos": ((1,), lambda ctx, x: ctx.cos(_moderate(x))),
+    "tan": ((1,), lambda ctx, x: ctx.sin(_moderate(x)) / _nonzero(ctx.cos(x))),
+    "sec": ((1,), lambda ctx, x: 1 / _nonzero(ctx.cos(_moderate(x)))),
+    "csc": ((1,), lambda ctx, x: 1 / _nonzero(ctx.sin(_moderate(x)))),
+    "cot": ((1,), lambda ctx, x: ctx.cos(_moderate(x)) / _nonzero(ctx.sin(x))),
     "asin": ((1,), _arc(lambda ctx, x: ctx.asin(x))),
     "acos": ((1,), _arc(lambda ctx, x: ctx.acos(x))),
     "atan": ((1,), lambda ctx, x: ctx.atan(x)),
@@ -553,11 +566,12 @@ class Evaluator:
             case A.Sum(var, body, lo, hi, exc):
                 return self._bounded(var, c(body), c(lo), c(hi),
                                      c(exc) if exc is not None else None, product=False)
-            case A.Product(var, body, None, None):
-                return self._over_set(var, self.info.binder_set(var, body), c(body), None, None,
-                                      product=True)
-            case A.Product(var, body, lo, hi):
-                return self._bounded(var, c(body), c(lo), c(hi), None, product=True)
+            case A.Product(var, body, None, None, exc):
+                return self._over_set(var, self.info.binder_set(var, body), c(body), None,
+                                      c(exc) if exc is not None else None, product=True)
+            case A.Product(var, body, lo, hi, exc):
+                return self._bounded(var, c(body), c(lo), c(hi),
+                                     c(exc) if exc is not None else None, product=True)
             case A.Expect(var, weight, body):
                 return self._over_set(var, self.info.binder_set(var, body, weight), c(body),
                                       c(weight), None, product=False)
@@ -647,6 +661,7 @@ class Evaluator:
             total = ctx.one if product else ctx.zero
             try:
                 for y in ev.inst.set_values(set_name, ctx):
+                    budget.check(ev.deadline)
                     if exc is not None and y == exc:
                         continue
                     env[var] = y
@@ -654,7 +669,6 @@ class Evaluator:
                     total = total * term if product else total + term
             finally:
                 _restore(env, var, old)
-            budget.check(ev.deadline)
             return total
         return over
 
@@ -673,6 +687,7 @@ class Evaluator:
             total = ctx.one if product else ctx.zero
             try:
                 for k in range(lo, hi + 1):
+                    budget.check(ev.deadline)
                     y = ctx.mpf(k)
                     if exc is not None and y == exc:
                         continue
@@ -680,7 +695,6 @@ class Evaluator:
                     total = total * fb(env) if product else total + fb(env)
             finally:
                 _restore(env, var, old)
-            budget.check(ev.deadline)
             return total
         return bounded
 
@@ -796,7 +810,7 @@ class Session:
         """The j-th random point (None when no draw satisfies the assumptions)."""
         inst = self.instances[j % len(self.instances)]
         rng = random.Random(f"{self.seed}|point|{j}")
-        for attempt in range(300 if self.tests else 1):
+        for attempt in range(300 if self.tests or self.derived else 1):
             if attempt % 20 == 0:
                 budget.check(self.deadline)
             scale = (1, 10, 100)[attempt // 100]
@@ -816,13 +830,15 @@ class Session:
         return None
 
     def satisfies(self, pt: Point) -> bool:
-        if not self.tests:
+        if not (self.tests or self.derived):
             return True
         self.ctx.dps = DPS
         try:
             env = self.env(pt)
             return all(t(env) for t in self.tests)
-        except (Undefined, ZeroDivisionError, ValueError):
+        except (budget.OutOfTime, RecursionError, MemoryError):
+            raise
+        except Exception:  # an assumption undefined at the point does not hold there
             return False
 
     def env(self, pt: Point) -> Env:
@@ -842,7 +858,9 @@ class Session:
             v = f(self.env(pt))
         except Undefined as e:
             return None, str(e)
-        except (ZeroDivisionError, ValueError, OverflowError):
+        except (budget.OutOfTime, RecursionError, MemoryError):
+            raise
+        except Exception:  # mpmath's own complaints (poles, domains): no real value here
             return None, "an undefined operation"
         finally:
             ctx.dps = DPS
@@ -985,7 +1003,15 @@ class Session:
             if self.scope.set_of(name) not in sets:
                 sets.append(self.scope.set_of(name))
         rows: list[tuple[str, str]] = []
-        for node, bound in _applications((self.left, self.right), self.info):
+        as_numbers: set[str] = set()  # sets whose elements the step uses as numbers
+        for node, bound, as_arg in _scoped((self.left, self.right), self.info):
+            if isinstance(node, A.Sym) and not as_arg:
+                s = bound.get(node.name) if node.name in bound else (
+                    self.scope.set_of(node.name) if self.scope.is_index(node.name) else None)
+                if s is not None:
+                    as_numbers.add(s)
+            if not isinstance(node, A.Apply):
+                continue
             try:
                 row = self._describe_one(inst, env, node, bound, sets)
             except (Undefined, ZeroDivisionError, ValueError, KeyError):
@@ -996,7 +1022,10 @@ class Session:
         out = []
         for s in sets:
             iset = inst.set(s)
-            out.append((iset.label, "{" + ", ".join(iset.element(i) for i in range(len(iset.values))) + "}"))
+            elements = [iset.element(i) for i in range(len(iset.values))]
+            if s in as_numbers:
+                elements = [f"{e} = {_decimal(v)}" for e, v in zip(elements, iset.values)]
+            out.append((iset.label, "{" + ", ".join(elements) + "}"))
         return out + rows
 
     def _describe_one(self, inst, env, node: A.Apply, bound: dict, sets: list):
@@ -1048,7 +1077,7 @@ class Session:
             formula = f"exp({formula})"
         head = f"{node.func}_{params[0]}" if f.kind == "sequence" and n == 1 else (
             f"{node.func}({', '.join(params)})")
-        return node.func, f"{head} = {formula}"
+        return head, formula
 
 
 def _stable(low: Values, high: Values) -> bool:
@@ -1105,14 +1134,18 @@ def _binder_sets(trees, info: StepInfo) -> list[str]:
     return out
 
 
-def _applications(trees, info: StepInfo):
-    """Each function application with the variables bound around it (var → its set, or
-    None for a bounded or evaluation-bar variable), in written order."""
-    def go(node, bound):
+def _scoped(trees, info: StepInfo):
+    """Every node with the variables bound around it (var → its set, or None for a
+    bounded or evaluation-bar variable) and whether it is an argument of a function,
+    in written order."""
+    def go(node, bound, as_arg=False):
+        yield node, bound, as_arg
         match node:
-            case A.Apply():
-                yield node, bound
-            case A.Sum(var, body, lo, hi, exc):
+            case A.Apply(_, args):
+                for a in args:
+                    yield from go(a, bound, True)
+                return
+            case A.Sum(var, body, lo, hi, exc) | A.Product(var, body, lo, hi, exc):
                 inner = {**bound, var: info.binder_set(var, body) if lo is None else None}
                 for x in (lo, hi):
                     if x is not None:
@@ -1121,8 +1154,11 @@ def _applications(trees, info: StepInfo):
                     if x is not None:
                         yield from go(x, inner)
                 return
-            case A.Product(var, body, lo, hi) | A.Integral(var, body, lo, hi):
+            case A.Integral(var, body, lo, hi):
                 inner = {**bound, var: info.binder_set(var, body) if lo is None else None}
+                for x in (lo, hi):
+                    if x is not None:
+                        yield from go(x, bound)
                 yield from go(body, inner)
                 return
             case A.Expect(var, weight, body):
@@ -1163,7 +1199,7 @@ def _short(ctx, x, digits: int = 3) -> str:
         return "undefined"
     if not x:
         return "0"
-    s = ctx.nstr(x, digits, min_fixed=-4, max_fixed=6)
+    s = ctx.nstr(x, digits)
     if "e" not in s and "." in s:
         s = s.rstrip("0").rstrip(".")
     return s.replace("-", "−")

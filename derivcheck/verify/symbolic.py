@@ -219,7 +219,9 @@ class Translator:
                 if exclude is not None:
                     total = sympy.Add(total, -b.xreplace({d: self._arg(exclude, env, depth)}))
                 return total
-            case A.Product(var, body, lo, hi):
+            case A.Product(var, body, lo, hi, exclude):
+                if exclude is not None:  # Π_{j≠i} has no sympy form that keeps g_i = 0 right
+                    raise _unsupported("a product with an excluded index")
                 d, inner, limits = self._binder(var, depth, env, _bounds(lo, hi), integer=True)
                 return sympy.Product(self._expr(body, inner, depth + 1), limits)
             case A.Expect(var, weight, body):
