@@ -73,10 +73,12 @@ class Checker:
             proof = symbolic.prove(left, right, self.scope, deadline=deadline)
         except budget.OutOfTime:
             return Verdict.UNKNOWN, "time limit", None, "", ()
+        isolated = (outcome.reason,) if outcome.status is numeric.NumStatus.AGREE and outcome.reason else ()
         if proof.status is symbolic.ProofStatus.PROVED:
-            return Verdict.PROVED, proof.method, None, "", ()
+            return Verdict.PROVED, proof.method, None, "", isolated
         if outcome.status is numeric.NumStatus.AGREE:
-            return Verdict.CONFIRMED, f"agrees at {outcome.points} random points; no proof found", None, "", ()
+            return (Verdict.CONFIRMED, f"agrees at {outcome.points} random points; no proof found",
+                    None, "", isolated)
         if proof.status is symbolic.ProofStatus.TIMEOUT:
             return Verdict.UNKNOWN, "time limit", None, "", ()
         return Verdict.UNKNOWN, outcome.reason or "no usable point to compare at", None, "", ()
@@ -90,23 +92,21 @@ class Checker:
             return ""
 
     def side_notes(self, prev: A.Node, cur: A.Node) -> list[str]:
-        """Side conditions the step introduces (a new denominator, log or root argument)."""
+        """Side conditions on one side only: what a step introduces (a new denominator, log
+        or root argument) or silently drops (a cancelled denominator)."""
         from . import conditions
 
         try:
-            before = {to_plain(c.expr): c for c in conditions.side_conditions(prev, self.scope)}
-            after = conditions.side_conditions(cur, self.scope)
+            before = {(to_plain(c.expr), c.kind): c for c in conditions.side_conditions(prev, self.scope)}
+            after = {(to_plain(c.expr), c.kind): c for c in conditions.side_conditions(cur, self.scope)}
         except Exception:  # a condition we cannot analyse is no reason to lose the verdict
             return []
         notes = []
-        seen = set()
-        for c in after:
-            text = to_plain(c.expr)
-            if text in before or (text, c.kind) in seen:
-                continue
-            seen.add((text, c.kind))
+        for key in [k for k in after if k not in before] + [k for k in before if k not in after]:
+            c = (after | before)[key]
+            text, kind = key
             what = {"nonzero": f"{text} ≠ 0", "positive": f"{text} > 0",
-                    "nonnegative": f"{text} ≥ 0"}.get(c.kind, f"{text}: {c.kind}")
+                    "nonnegative": f"{text} ≥ 0"}.get(kind, f"{text}: {kind}")
             if c.guaranteed:
                 notes.append(f"valid where {what}, which the declarations guarantee")
             else:
