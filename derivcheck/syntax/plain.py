@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import os
 from fractions import Fraction
 
 from lark import Lark, Token, Transformer, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from .. import __version__
 from .. import ast as A
 from ..diagnostics import Diagnostic
 from ..errors import InputError
@@ -28,10 +30,27 @@ class _TokenListLexer(Lexer):
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark.open_from_package(
-        "derivcheck.grammars", "plain.lark", parser="lalr", lexer=_TokenListLexer,
-        start="start", maybe_placeholders=False, strict=True,
-    )
+    """The LALR parser, built once per process; the built tables are cached on disk
+    (in the user's cache directory, keyed by the grammar's hash) to spare cold starts."""
+    options = dict(parser="lalr", lexer=_TokenListLexer, start="start",
+                   maybe_placeholders=False, strict=True)
+    cache = _cache_file("plain")
+    if cache is not None:
+        try:
+            return Lark.open_from_package("derivcheck.grammars", "plain.lark", cache=cache, **options)
+        except Exception:  # an unwritable or stale cache is only a lost speed-up
+            pass
+    return Lark.open_from_package("derivcheck.grammars", "plain.lark", **options)
+
+
+def _cache_file(name: str) -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "derivcheck")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return os.path.join(folder, f"{name}-grammar-{__version__}.lark")
 
 
 def _number(text: str) -> A.Num:
