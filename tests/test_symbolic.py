@@ -205,7 +205,7 @@ def test_proof_methods_name_the_strategy():
     assert check(mul(b, grad(Σ(Pr()))), ZERO, RL).method == "normalisation"
     τ2 = A.Sym("τ'")
     assert check(Σ(mul(Pr(), R())), Σ(mul(Pr(θ, τ2), R(τ2)), "τ'"), RL).method == "sums combined"
-    assert check(add(A.Pow(sin(x), N(2)), A.Pow(cos(x), N(2))), ONE, REAL_X).method == "simplify"
+    assert check(add(A.Pow(sin(x), N(2)), A.Pow(cos(x), N(2))), ONE, REAL_X).method == "trigonometry as exponentials"
 
 
 def test_conditional_distribution_normalised_for_each_condition():

@@ -30,6 +30,8 @@ def side_conditions(node: A.Node, scope: Scope) -> list[SideCondition]:
     found: list[tuple[str, A.Node]] = []
     for n in A.walk(node):
         for cond in _conditions_at(n):
+            if _trivially_holds(*cond):  # `x/2`: a number needs no side condition
+                continue
             if cond not in found:
                 found.append(cond)
     if not found:
@@ -37,6 +39,13 @@ def side_conditions(node: A.Node, scope: Scope) -> list[SideCondition]:
     tr = translator(scope)
     relations = _relations(scope, tr)
     return [SideCondition(kind, e, _guaranteed(kind, e, tr, relations)) for kind, e in found]
+
+
+def _trivially_holds(kind: str, e: A.Node) -> bool:
+    v = _number(e)
+    if v is None:
+        return False
+    return {"nonzero": v != 0, "positive": v > 0, "nonnegative": v >= 0}.get(kind, False)
 
 
 def _number(node: A.Node) -> Fraction | None:

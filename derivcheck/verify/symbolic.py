@@ -479,6 +479,14 @@ def prove(left: A.Node, right: A.Node, scope: Scope, *, deadline: float) -> Proo
         return ProofOutcome(ProofStatus.NOT_PROVED, "expression too deep")
 
 
+_TRIG = (sympy.sin, sympy.cos, sympy.tan, sympy.sec, sympy.csc, sympy.cot,
+         sympy.sinh, sympy.cosh, sympy.tanh)
+
+
+def _trig_as_exp(e: sympy.Expr) -> sympy.Expr:
+    return sympy.cancel(sympy.expand(e.rewrite(sympy.exp)))
+
+
 def _attempt(fn, *args):
     """Run one strategy; sympy's own failures (not the alarm) just mean 'not this way'."""
     try:
@@ -573,7 +581,14 @@ def _prove(left, right, tr: Translator, deadline: float) -> ProofOutcome:
             if n is not None:
                 e = n
             budget.check(deadline)
-    # (4) sympy's simplify, as a last resort; the alarm bounds it
+    # (4) trigonometric and hyperbolic functions rewritten as exponentials: an exact,
+    # cheap normal form that proves product-to-sum identities simplify often misses
+    if e.has(*_TRIG) and not e.has(sympy.Sum, sympy.Product, sympy.Integral):
+        t = _attempt(_trig_as_exp, e)
+        if t is not None and _is_zero(t):
+            return ProofOutcome(ProofStatus.PROVED, "trigonometry as exponentials")
+        budget.check(deadline)
+    # (5) sympy's simplify, as a last resort; the alarm bounds it
     s = _attempt(_simplify, e)
     if s is not None and not _is_zero(s) and s.has(sympy.Sum):
         s = _attempt(_reduce, s, tr, bool(tr.distributions))
