@@ -82,3 +82,22 @@ def test_reports_are_deterministic_for_a_seed(seed):
     a = api.check_text(text, seed=seed).files[0].derivations[0].steps[1].counterexample
     b = api.check_text(text, seed=seed).files[0].derivations[0].steps[1].counterexample
     assert a == b and a is not None
+
+
+def test_flawed_policy_gradient_witness_and_diagnosis():
+    """Issue acceptance: θ, the instantiated set, Pr's and R's values, both sides; the
+    diagnosis says the distribution's dependence on θ was dropped."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "derivations" / "flawed_policy_gradient.deriv"
+    step = api.check_file(str(path)).files[0].derivations[0].steps[1]
+    assert step.verdict is Verdict.REFUTED
+    cex = step.counterexample
+    values, instances = dict(cex.values), dict(cex.instances)
+    assert set(values) == {"θ"}
+    assert instances["τ"].startswith("{τ1, τ2")
+    pr = [float(v.replace("−", "-")) for v in instances["Pr_θ"].strip("()").split(",")]
+    assert abs(sum(pr) - 1) < 0.05 and all(p > 0 for p in pr)  # shown rounded to 2 digits
+    assert len(instances["R"].strip("()").split(",")) == len(pr)
+    assert cex.right == "0" and cex.left not in ("0", "undefined")
+    assert "Pr was treated as constant in θ" in step.diagnosis
