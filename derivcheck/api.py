@@ -10,7 +10,7 @@ from .diagnostics import Diagnostic
 from .model import FileReport, Report
 from .verify.engine import DEFAULT_TIMEOUT, Options, check_derivation
 
-SUFFIXES = (".deriv",)
+SUFFIXES = (".deriv", ".tex", ".md")
 
 
 def check_text(text: str, path: str = "<string>", *, seed: int | None = None,
@@ -70,11 +70,20 @@ def _read(path: str) -> tuple[str, Diagnostic | None]:
 
 
 def _check_source(text: str, path: str, options: Options) -> FileReport:
-    from .source import read_deriv
-
-    parsed = read_deriv(text)
+    parsed = _parse(text, path)
     results = tuple(
         check_derivation(d, scope, broken, options)
         for d, scope, broken in zip(parsed.derivations, parsed.scopes, parsed.broken)
     )
     return FileReport(path, results, tuple(parsed.diagnostics))
+
+
+def _parse(text: str, path: str):
+    """The file's derivations, read by its suffix: .tex and .md documents, else .deriv."""
+    if path.endswith((".tex", ".md")):
+        from .documents import read_document
+
+        return read_document(text, "md" if path.endswith(".md") else "tex")
+    from .source import read_deriv
+
+    return read_deriv(text)

@@ -10,11 +10,14 @@ CODES: dict[str, str] = {
     "unreadable-file": "the file could not be opened or decoded",
     "bad-declaration": "a `let`/`assume` line is malformed or contradicts an earlier one",
     "unsupported": "a construct derivcheck does not handle yet",
+    "ambiguous": "a spelling with more than one reading; the message shows them",
     "no-distribution": "an expectation without a distribution",
     "empty-derivation": "a derivation with no steps",
     "assumed-function": "an undeclared name applied to arguments, read as a function",
     "split-name": "a run of letters that is no known name, read as a product",
     "reading": "how an ambiguous spelling was read",
+    "limit": "the input exceeds a limit on size, depth, time or memory (derivcheck.limits)",
+    "confusable-name": "two names that look alike but are different (a Cyrillic а beside a Latin a)",
 }
 
 

@@ -194,4 +194,4 @@ class Report:
         )
 
 
-INPUT_ERROR_CODES = frozenset({"parse-error", "unreadable-file", "bad-declaration", "unsupported"})
+INPUT_ERROR_CODES = frozenset({"parse-error", "unreadable-file", "bad-declaration", "unsupported", "ambiguous"})

@@ -9,6 +9,7 @@ derivation when none does).  Clauses are separated by `;`:
     a counterexample is shown              every refuted step carries a counterexample
     step N diagnosis mentions WORDS        the diagnosis of step N contains WORDS
     parse error at L:C                     a file diagnostic with code parse-error there
+    unsupported at L:C, ambiguous at L:C   a file diagnostic with that code there (.tex, .md)
 
 Clauses about hints, misordering and `order` belong to the hints-and-order feature and
 are returned separately as `deferred`, so the test can mark them as expected failures.
@@ -30,12 +31,15 @@ class Expectation:
     deferred: list[str] = field(default_factory=list)
 
 
-def read_expectations(text: str) -> list[Expectation]:
+def read_expectations(text: str, starts: list[int] | None = None) -> list[Expectation]:
+    """The expectations of a file; `starts` (the derivations' first lines, for .tex and .md
+    documents, which have no `title:` lines) decides which derivation each belongs to."""
     lines = text.splitlines()
-    title_lines = [i + 1 for i, s in enumerate(lines) if s.strip().startswith("title:")]
+    title_lines = starts if starts is not None else \
+        [i + 1 for i, s in enumerate(lines) if s.strip().startswith("title:")]
     out: list[Expectation] = []
     for i, s in enumerate(lines, start=1):
-        m = re.match(r"\s*[#%]\s*expect:\s*(.*)$", s)
+        m = re.match(r"\s*(?:[#%]|<!--)\s*expect:\s*(.*?)\s*(?:-->)?\s*$", s)
         if not m:
             continue
         after = [k for k, t in enumerate(title_lines) if t > i]
@@ -98,9 +102,10 @@ def check_clause(clause: str, derivation, file_report) -> None:
         assert m.group(2).lower() in steps[n].diagnosis.lower(), \
             f"step {n} diagnosis {steps[n].diagnosis!r} lacks {m.group(2)!r}"
         return
-    m = re.match(r"parse error at (\d+):(\d+)$", clause)
+    m = re.match(r"(parse error|unsupported|ambiguous) at (\d+):(\d+)$", clause)
     if m:
-        where = [(d.line, d.column) for d in file_report.diagnostics if d.code == "parse-error"]
-        assert (int(m.group(1)), int(m.group(2))) in where, f"parse errors at {where}"
+        code = {"parse error": "parse-error"}.get(m.group(1), m.group(1))
+        where = [(d.line, d.column) for d in file_report.diagnostics if d.code == code]
+        assert (int(m.group(2)), int(m.group(3))) in where, f"{code} diagnostics at {where}"
         return
     raise AssertionError(f"unknown expect clause: {clause!r}")
