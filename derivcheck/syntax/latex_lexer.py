@@ -161,6 +161,7 @@ class _Tokenizer:
 
     # -- helpers -------------------------------------------------------------------
     def emit(self, kind: str, value: str, start: int, sl: int, sc: int) -> Token:
+        after_pow = self.prev_kind() == "POW"
         tok = Token(kind, value, start_pos=start, line=sl, column=sc,
                     end_line=self.line, end_column=self.col, end_pos=self.i)
         self.tokens.append(tok)
@@ -171,7 +172,7 @@ class _Tokenizer:
         else:
             if kind != "UNDERSCORE":
                 self.pending_sub_owner = None
-            self.callable = kind in CALLABLE_HEADS
+            self.callable = kind in CALLABLE_HEADS and not after_pow
         return tok
 
     def advance_to(self, j: int) -> None:
