@@ -10,7 +10,7 @@ from .. import ast as A
 from ..diagnostics import Diagnostic
 from ..errors import InputError
 from .latex_lexer import OPERAND_END, TOKEN_NAMES, LexError, tokenize
-from .plain import _GrammarMisuse, _strip, _TokenListLexer, _ToAst, _var_name
+from .plain import _cache_file, _GrammarMisuse, _strip, _TokenListLexer, _ToAst, _var_name
 
 OPENERS = {"LPAR", "CALL_LPAR", "LBRACK", "LBRACE", "ABSOPEN", "OPTOPEN", "LEFTDOT"}
 CLOSERS = {"RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "RIGHTBAR"}
@@ -18,10 +18,16 @@ CLOSERS = {"RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "RIGHTBAR"}
 
 @functools.cache
 def _parser() -> Lark:
-    return Lark.open_from_package(
-        "derivcheck.grammars", "latex.lark", parser="lalr", lexer=_TokenListLexer,
-        start="start", maybe_placeholders=False, strict=True,
-    )
+    """The LALR parser, built once per process, its tables cached on disk like the plain one's."""
+    options = dict(parser="lalr", lexer=_TokenListLexer, start="start",
+                   maybe_placeholders=False, strict=True)
+    cache = _cache_file("latex")
+    if cache is not None:
+        try:
+            return Lark.open_from_package("derivcheck.grammars", "latex.lark", cache=cache, **options)
+        except Exception:  # an unwritable or stale cache is only a lost speed-up
+            pass
+    return Lark.open_from_package("derivcheck.grammars", "latex.lark", **options)
 
 
 def _order(value: str) -> tuple[str, int]:

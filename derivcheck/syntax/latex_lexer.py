@@ -650,7 +650,7 @@ class _Tokenizer:
             self.append_to_name("'" * m.group(1).count("prime") if "prime" in m.group(1) else "*", sl, sc)
             return True
         if self.prev_kind() == "NAME":
-            m = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[A-Za-z]+)\s*\}|(\\[A-Za-z]+|[A-Za-z]))").match(text, self.i)
+            m = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W\d_]+)\s*\}|(\\[A-Za-z]+|[^\W\d_]))").match(text, self.i)
             if m:
                 label = _var_text(m.group(1) or m.group(2))
                 full = f"{self.tokens[-1]}^{label}"
