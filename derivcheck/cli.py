@@ -41,7 +41,7 @@ def main() -> None:
 @click.pass_context
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format", "fmt", type=click.Choice(["text", "json", "github", "junit"]), default="text", show_default=True,
     help="How to write the report.",
 )
 @click.option("--seed", type=int, default=None, help="Seed for the random test points.")
@@ -67,6 +67,12 @@ def check(
         from .report import json as json_report
 
         click.echo(json_report.render(report))
+    elif fmt in ("github", "junit"):
+        from .report import github, junit
+
+        out = (github if fmt == "github" else junit).render(report)
+        if out:
+            click.echo(out)
     else:
         from .report import text
 
