@@ -280,8 +280,6 @@ def rows(chars: list[str], block: Block, loc: _Located) -> list[Row]:
         elif c == "}":
             depth = max(depth - 1, 0)
         k += 1
-    if block.kind.startswith("multline"):
-        cuts = []  # a multline is one expression broken over lines
     spans = []
     prev = 0
     for a, b in cuts:
@@ -289,6 +287,8 @@ def rows(chars: list[str], block: Block, loc: _Located) -> list[Row]:
         _blank(chars, block.start + a, block.start + b)
         prev = b
     spans.append((prev, len(content)))
+    if block.kind.startswith("multline"):
+        spans = [(0, len(content))]  # a multline is one expression broken over lines
     out = []
     for a, b in spans:
         hint, end = _hint(chars, block.start + a, block.start + b, loc)
@@ -400,9 +400,10 @@ class DocumentReader:
             if not tokens:
                 continue
             chain_title = title if title and n == 0 else f"{block.kind} at line {tokens[0].line}"
-            self.derivation(chain, tokens, first.start, local, decls, chain_title)
+            self.derivation(chain, tokens, first.start, local, decls, chain_title, chars)
 
-    def derivation(self, chain: list[Row], tokens, base: int, scope: Scope, decls: list, title: str) -> None:
+    def derivation(self, chain: list[Row], tokens, base: int, scope: Scope, decls: list, title: str,
+                   chars: list[str]) -> None:
         pieces, rels = latex.split_relations(tokens)
         notes: list[str] = []
         resolver = Resolver(scope, notes)
@@ -413,7 +414,7 @@ class DocumentReader:
             rel = rels[k - 1] if k > 0 else None
             where = rel if rel is not None else (piece[0] if piece else tokens[0])
             hint = self.hint_for(chain, rel, rels, base) if rel is not None else None
-            text = " ".join(self.text[base + piece[0].start_pos:base + piece[-1].end_pos].split()) if piece else ""
+            text = " ".join("".join(chars[base + piece[0].start_pos:base + piece[-1].end_pos]).split()) if piece else ""
             text = _clean_text(text)
             relation = str(rel) if rel is not None else None
             try:

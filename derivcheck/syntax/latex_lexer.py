@@ -631,11 +631,11 @@ class _Tokenizer:
         opened = self.stack.pop()
         if opened.kind == "quiet":
             return
+        if opened.jump >= 0:
+            self.advance_to(opened.jump)  # the token spans the skipped argument too
         self.emit(opened.close or "RBRACE", "}", start, sl, sc)
         if opened.kind == "sub":
             self.callable = True
-        if opened.jump >= 0:
-            self.advance_to(opened.jump)
 
     def superscript_name(self, sl: int, sc: int) -> bool:
         """`θ'` via `^\\prime`, `x^*`, `\\rho^{\\pi}` (declared), `^{\\top}`: not powers."""
