@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "split-name": "a run of letters that is no known name, read as a product",
     "reading": "how an ambiguous spelling was read",
     "limit": "the input exceeds a limit on size, depth, time or memory (derivcheck.limits)",
+    "internal-error": "derivcheck itself failed on this input (a bug: please report it)",
     "confusable-name": "two names that look alike but are different (a Cyrillic а beside a Latin a)",
 }
 

@@ -17,5 +17,5 @@ class InputError(DerivcheckError):
     """The text could not be read, parsed or understood."""
 
 
-class LimitError(DerivcheckError):
-    """The input exceeds a size, depth or time limit."""
+class LimitError(InputError):
+    """The input exceeds a size, depth or time limit (an InputError: it is read no further)."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import ast as A
+from . import limits
 from .diagnostics import Diagnostic
 from .errors import InputError
 from .model import Assumption, Definition, Derivation, Hint, Step
@@ -141,8 +142,12 @@ class FileReader:
     """Turns the text of one .deriv file into a ParsedFile."""
 
     def __init__(self, text: str):
-        self.text = text
+        # every entry point reads lines alike: CRLF and a lone CR end a line, a BOM is dropped
+        self.text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         self.result = ParsedFile()
+        self.too_long: set[int] = set()  # numbers of lines over the length limit (limits.py)
+        self.statements = 0  # steps and declarations read so far, against limits.steps
+        self.stopped = False  # the statement limit was reached: the rest is not read
 
     def diag(self, err: InputError, ln: _Line | None = None) -> None:
         d = err.diagnostic
@@ -152,21 +157,57 @@ class FileReader:
         self.result.diagnostics.append(d)
 
     def read(self) -> ParsedFile:
-        shared, blocks, diags = split_blocks(logical_lines(self.text))
+        shared, blocks, diags = split_blocks(self.within_limits(logical_lines(self.text)))
         self.result.diagnostics.extend(diags)
         base_scope = Scope()
         base_decls: list = []
         self.declare(shared, base_scope, base_decls)
         for block in blocks:
+            if self.stopped:
+                break
             scope = base_scope.copy()
             decls = list(base_decls)
             self.declare(block.lets, scope, decls)
             self.chain(block, scope, decls)
         return self.result
 
+    # -- limits (derivcheck/limits.py), checked before a line is parsed ----------------
+    def within_limits(self, lines: list[_Line]) -> list[_Line]:
+        """Lines over the length limit get a diagnostic and are cut short: a title keeps its
+        beginning, a declaration is dropped, a step stays (its beginning shows which step it
+        was) and is reported unreadable."""
+        out = []
+        for ln in lines:
+            problem = limits.line_too_long(ln.text)
+            if problem is None:
+                out.append(ln)
+                continue
+            first = ln.text.split("\n", 1)[0]
+            self.result.diagnostics.append(Diagnostic("limit", problem, ln.number, 1,
+                                                      source_line=_clip(first)))
+            s = first.strip()
+            if s.startswith(("let ", "assume ", "notation:", "order:")):
+                continue
+            self.too_long.add(ln.number)
+            out.append(_Line(ln.number, _clip(first), ln.indent))
+        return out
+
+    def count(self, ln: _Line) -> bool:
+        """Count one statement; False (and a diagnostic, once) past the limit."""
+        self.statements += 1
+        problem = limits.too_many_steps(self.statements)
+        if problem is None:
+            return True
+        if not self.stopped:
+            self.stopped = True
+            self.result.diagnostics.append(Diagnostic("limit", problem, ln.number, 1))
+        return False
+
     # -- declarations ------------------------------------------------------------
     def declare(self, lines: list[_Line], scope: Scope, decls: list) -> None:
         for ln in lines:
+            if not self.count(ln):
+                return
             try:
                 for d in self.declaration(ln, scope):
                     scope.add(d)
@@ -250,6 +291,8 @@ class FileReader:
         broken: set[int] = set()
         resolver = Resolver(scope, notes)
         for ln in block.chain:
+            if not self.count(ln):
+                break
             s = ln.text
             lead = len(s) - len(s.lstrip())
             rel = _relation_prefix(s.lstrip())
@@ -259,6 +302,10 @@ class FileReader:
                 steps, broken = [], set()
                 notes = []
                 resolver = Resolver(scope, notes)
+            if ln.number in self.too_long:  # over the length limit: reported, not parsed
+                broken.add(len(steps) + 1)
+                steps.append(self.placeholder_step(len(steps) + 1, rel, ln, lead, s.strip()))
+                continue
             off = lead + (len(rel) if rel else 0)
             hint = None
             rest = s[off:]
@@ -329,6 +376,11 @@ class FileReader:
         self.result.broken.append(broken)
         self.result.scopes.append(scope)
         self.result.derivations.append(d)
+
+
+def _clip(text: str, keep: int = 120) -> str:
+    """The beginning of an over-long line, to show which line it was."""
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _piece_text(body: str, rels: list, k: int) -> str:

@@ -11,8 +11,9 @@ from lark.lexer import Lexer
 
 from .. import __version__
 from .. import ast as A
+from .. import limits
 from ..diagnostics import Diagnostic
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from .plain_lexer import OPERAND_END, TOKEN_NAMES, LexError, tokenize
 
 
@@ -300,14 +301,22 @@ def parse_chain(text: str, line: int = 1, column: int = 1, source_line: str = ""
     try:
         tokens = tokenize(text, line, column)
     except LexError as e:
-        raise InputError(Diagnostic("parse-error", str(e), e.line, e.column,
-                                    source_line=source_line)) from None
+        error = LimitError if e.code == "limit" else InputError
+        raise error(Diagnostic(e.code, str(e), e.line, e.column,
+                               source_line=source_line)) from None
     if not tokens:
         raise InputError(Diagnostic("parse-error", "expected an expression", line, column,
                                     source_line=source_line))
     try:
         tree = _parser().parse(tokens)
+        # the parse is iterative, the transform recursive: measure the depth in between
+        too_deep = limits.parse_tree_too_deep(tree)
+        if too_deep:
+            raise limits.exceeded(too_deep, line, column, source_line)
         return _ToAst().transform(tree)
+    except RecursionError:
+        raise limits.exceeded("an expression nested too deeply to read", line, column,
+                              source_line) from None
     except UnexpectedToken as e:
         raise InputError(_unexpected(e, tokens, source_line)) from None
     except UnexpectedInput as e:  # pragma: no cover - other lark failures

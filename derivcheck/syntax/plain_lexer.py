@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from lark import Token
 
+from .. import limits
+
 FUNCTIONS = {
     "log": "log", "ln": "log", "exp": "exp", "sqrt": "sqrt",
     "sin": "sin", "cos": "cos", "tan": "tan", "sec": "sec", "csc": "csc", "cot": "cot",
@@ -52,10 +54,11 @@ TOKEN_NAMES = {
 
 
 class LexError(Exception):
-    def __init__(self, message: str, line: int, column: int):
+    def __init__(self, message: str, line: int, column: int, code: str = "parse-error"):
         super().__init__(message)
         self.line = line
         self.column = column
+        self.code = code  # `limit` when the text is too large to read (derivcheck.limits)
 
 
 def is_digit(ch: str) -> bool:
@@ -115,12 +118,19 @@ class _Tokenizer:
     # -- main loop --------------------------------------------------------------
     def run(self) -> list[Token]:
         text = self.text
+        lim = limits.current()
         while self.i < len(text):
             ch = text[self.i]
             if ch.isspace():
                 self.advance()
                 continue
             start, sl, sc = self.i, self.line, self.col
+            problem = limits.too_many_tokens(len(self.tokens) + 1, lim)
+            if problem:
+                raise LexError(problem, sl, sc, code="limit")
+            problem = limits.brackets_too_deep(len(self.stack), lim)
+            if problem:  # at the bracket that went too deep: the last one opened
+                raise LexError(problem, self.tokens[-1].line, self.tokens[-1].column, code="limit")
             if ch in SUPERSCRIPTS:
                 j = self.i
                 while j < len(text) and text[j] in SUPERSCRIPTS:
@@ -157,6 +167,10 @@ class _Tokenizer:
                     k += 1
                 j = k
         value = text[self.i:j]
+        mantissa, _, exponent = value.replace("E", "e").partition("e")
+        problem = limits.number_too_long(mantissa, exponent)
+        if problem:
+            raise LexError(problem, sl, sc, code="limit")
         self.advance(j - self.i)
         self.emit("NUMBER", value, start, sl, sc)
         self.after_sub_item()

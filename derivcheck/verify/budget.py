@@ -1,15 +1,41 @@
-"""Time budgets: a deadline checked by our own loops, and an alarm that interrupts sympy."""
+"""Time and memory budgets: a deadline our own loops check, an alarm that interrupts sympy,
+a memory cap, and a worker process that runs a step's checks under both and is killed when
+it overruns.
+
+Three layers, because each alone has a hole (docs/security.md):
+
+- `check(deadline)` in our own loops (the numeric evaluator) — cheap, but sympy never calls it;
+- `alarm(deadline)`: SIGALRM raises OutOfTime inside whatever Python code runs, sympy
+  included.  OutOfTime is a BaseException, so sympy's `except Exception:` blocks do not
+  swallow it, and the timer repeats every 50 ms after the deadline, so that even a bare
+  `except:` only delays it.  A signal cannot interrupt one long call into C (a big-integer
+  power), works only in the main thread, and cannot bound memory;
+- `Worker`: a child process that runs the step under the alarm and under a cap on its address
+  space (RLIMIT_AS); the parent waits for the answer until the deadline plus a grace period,
+  then kills the child (SIGKILL cannot be ignored) and starts a new one for the next step.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
 
+GRACE = 1.5  # seconds the parent waits past a step's deadline before it kills the worker
+_INTERVAL = 0.05  # after the deadline the alarm fires again at this interval until obeyed
 
-class OutOfTime(Exception):
-    """The step's time budget ran out."""
+
+class OutOfTime(BaseException):
+    """The step's time budget ran out.
+
+    A BaseException, like KeyboardInterrupt, so that library code catching Exception (sympy
+    does, in many places) lets it through."""
+
+
+class WorkerLost(Exception):
+    """The worker process died during a job (a crash, or killed by the system)."""
 
 
 def remaining(deadline: float) -> float:
@@ -22,30 +48,217 @@ def check(deadline: float) -> None:
         raise OutOfTime()
 
 
+# ---------------------------------------------------------------------------
+# The alarm
+
+_deadlines: list[float] = []  # deadlines of the active alarms (main thread only)
+
+
+def _can_signal() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _handler(signum, frame):
+    if signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0):
+        return  # delivered just before the timer was stopped (an armed timer repeats)
+    if _deadlines and time.monotonic() >= min(_deadlines) - 1e-3:
+        raise OutOfTime()
+    _arm()  # early, e.g. an enclosing alarm re-armed: wait for the nearest deadline
+
+
+def _arm() -> None:
+    if _deadlines:
+        wait = max(min(_deadlines) - time.monotonic(), 1e-4)
+        signal.setitimer(signal.ITIMER_REAL, wait, _INTERVAL)
+    else:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _stop_timer() -> None:
+    """Stop the timer even if the alarm fires while we do (the handler then raises)."""
+    while True:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            return
+        except OutOfTime:
+            continue
+
+
 @contextlib.contextmanager
 def alarm(deadline: float):
     """Interrupt the enclosed code (sympy included) with OutOfTime at the deadline.
 
     Uses SIGALRM where it can (the main thread on POSIX); elsewhere the code runs
-    uninterrupted and only our own `check` calls enforce the deadline.
+    uninterrupted and only our own `check` calls enforce the deadline (the Worker then
+    supplies the hard limit).  Alarms nest: the nearest deadline wins.
     """
-    seconds = remaining(deadline)
-    if seconds <= 0:
+    if remaining(deadline) <= 0:
         raise OutOfTime()
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
+    if not _can_signal():
         yield
         return
-
-    def _raise(signum, frame):
-        raise OutOfTime()
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    old_timer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    outermost = not _deadlines
+    previous = signal.signal(signal.SIGALRM, _handler) if outermost else None
+    _deadlines.append(deadline)
     try:
+        _arm()
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if old_timer[0] > 0:  # an enclosing alarm: re-arm what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(old_timer[0] - (seconds - remaining(deadline)), 1e-3))
+        _stop_timer()
+        _deadlines.remove(deadline)
+        if outermost:
+            signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        else:
+            _arm()
+
+
+# ---------------------------------------------------------------------------
+# Memory
+
+
+def _address_space() -> int | None:
+    """Bytes of address space this process uses now (Linux), or None."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def cap_memory(extra_mb: int) -> bool:
+    """Let this process grow by at most `extra_mb` megabytes of address space from now on
+    (RLIMIT_AS); beyond it allocations fail with MemoryError.  False where unsupported."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return False
+    used = _address_space()
+    if used is None:
+        return False
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = used + extra_mb * 2 ** 20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# The worker process
+
+
+def isolation_available() -> bool:
+    """A worker can be forked here (POSIX), and DERIVCHECK_IN_PROCESS does not forbid it."""
+    if os.environ.get("DERIVCHECK_IN_PROCESS"):
+        return False
+    try:
+        import multiprocessing
+        multiprocessing.get_context("fork")
+    except (ImportError, ValueError):
+        return False
+    return True
+
+
+def _serve(conn, memory_mb: int) -> None:
+    """The worker's loop: run each job, send back ("ok", result) or what stopped it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    cap_memory(memory_mb)
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = ("ok", fn(*args))
+        except OutOfTime:
+            answer = ("time", None)
+        except MemoryError:
+            answer = ("memory", None)
+        except RecursionError:
+            answer = ("depth", None)
+        except BaseException as e:  # reported to the parent as an error of the job
+            answer = ("error", f"{type(e).__name__}: {e}")
+        try:
+            conn.send(answer)
+        except MemoryError:
+            conn.send(("memory", None))
+
+
+class Worker:
+    """One child process that runs jobs (a module-level function and its arguments, both
+    picklable) one at a time, each under a wall-clock limit enforced by SIGKILL."""
+
+    def __init__(self, memory_mb: int):
+        self.memory_mb = memory_mb
+        self.process = None
+        self.conn = None
+        self.started = 0  # processes started so far (a test counts the restarts)
+
+    def start(self) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        parent, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True,
+                                   name="derivcheck-worker")
+        self.process.start()
+        child.close()
+        self.conn = parent
+        self.started += 1
+
+    def run(self, fn, args: tuple, timeout: float):
+        """fn(*args) in the worker; OutOfTime past `timeout` seconds (the worker is killed),
+        MemoryError past the memory cap, RecursionError, or WorkerLost if it died."""
+        if self.process is None or not self.process.is_alive():
+            self.start()
+        try:
+            self.conn.send((fn, args))
+            ready = self.conn.poll(max(timeout, 0.0))
+        except (BrokenPipeError, EOFError, OSError) as e:
+            self.stop()
+            raise WorkerLost(str(e)) from None
+        if not ready:
+            self.stop()
+            raise OutOfTime()
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError):
+            code = self.process.exitcode if self.process is not None else None
+            self.stop()
+            raise WorkerLost(f"the worker stopped (exit status {code})") from None
+        if status == "ok":
+            return payload
+        if status == "time":
+            raise OutOfTime()
+        if status == "memory":
+            raise MemoryError()
+        if status == "depth":
+            raise RecursionError()
+        raise WorkerLost(payload)
+
+    def stop(self) -> None:
+        """Kill the worker (SIGKILL: it may be stuck where no signal handler runs)."""
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process = self.conn = None
+
+
+_local = threading.local()
+
+
+def worker(memory_mb: int) -> Worker:
+    """This thread's worker (one per thread, so that threads never wait for each other)."""
+    w = getattr(_local, "worker", None)
+    if w is None or w.memory_mb != memory_mb:
+        if w is not None:
+            w.stop()
+        w = _local.worker = Worker(memory_mb)
+    return w

@@ -9,24 +9,31 @@ student's own previous line and marked as following from the error.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import ast as A
+from .. import limits
 from ..diagnostics import Diagnostic
+from ..limits import Limits
 from ..model import Derivation, DerivationResult, Step, StepResult, Verdict
 from ..printer import to_plain
 from ..scope import Scope, unfold
 from . import budget
 
 DEFAULT_TIMEOUT = 5.0
-MAX_NODES = 4000  # expression size limit per side, after unfolding
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
     seed: int = 0
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT  # seconds per step
+    limits: Limits = field(default_factory=Limits)
+    # run each step's checks in a worker process, killed when it overruns (budget.Worker);
+    # without one (or with isolate=False) they run here under the alarm
+    isolate: bool = True
+    file_deadline: float | None = None  # time.monotonic() by which the file's checks end
 
 
 def step_seed(left: str, right: str, seed: int) -> int:
@@ -42,18 +49,64 @@ class Checker:
         self.scope = scope
         self.options = options
         self.cache: dict[tuple[str, str], tuple] = {}
+        self._blob: bytes | None = None  # the pickled scope, sent to the worker with each job
 
     def check_pair(self, prev: A.Node, cur: A.Node, relation: str) -> tuple:
         """(verdict, reason, counterexample, diagnosis, notes) for `prev relation cur`."""
+        lim = self.options.limits
+        if prev == cur and relation == "=":  # the same written tree: nothing to unfold or compute
+            return (Verdict.PROVED, "the same expression once definitions are unfolded", None, "", ())
+        # the limits come before the work they guard: size before unfolding, depth and the
+        # size of every number before anything is computed (derivcheck/limits.py)
+        if max(limits.unfolded_size(prev, self.scope, lim.nodes),
+               limits.unfolded_size(cur, self.scope, lim.nodes)) > lim.nodes:
+            return _limit(f"expression too large (more than {lim.nodes:,} nodes, "
+                          "definitions unfolded)")
         left = unfold(prev, self.scope)
         right = unfold(cur, self.scope)
+        problem = limits.step_problem(left, lim) or limits.step_problem(right, lim)
+        if problem:
+            return _limit(problem)
         key = (to_plain(left), to_plain(right), relation)
         if key not in self.cache:
-            self.cache[key] = self._check(left, right, relation, key)
+            self.cache[key] = self.run("_check", (left, right, relation, key), self.timeout())
         verdict, reason, cex, diagnosis, notes = self.cache[key]
-        return verdict, reason, cex, diagnosis, notes + tuple(self.side_notes(prev, cur))
+        side = self.run("side_notes", (prev, cur), min(self.timeout(), NOTES_TIMEOUT))
+        if not isinstance(side, list):  # a limit stopped the analysis: no notes, same verdict
+            side = []
+        return verdict, reason, cex, diagnosis, notes + tuple(side)
 
-    def _check(self, left, right, relation, key) -> tuple:
+    def timeout(self) -> float:
+        """Seconds for the next step: its own budget, or what is left of the file's."""
+        t = self.options.timeout
+        if self.options.file_deadline is not None:
+            t = min(t, budget.remaining(self.options.file_deadline))
+        return t
+
+    def run(self, task: str, args: tuple, timeout: float):
+        """`self.<task>(*args)` under a time budget — in the worker process when isolated,
+        else here under the alarm — or an `unknown` verdict saying which limit stopped it."""
+        if timeout <= 0:
+            return _unknown("limit: the file's checking time ran out "
+                            f"({self.options.limits.file_seconds:g} s)")
+        try:
+            if self.options.isolate and budget.isolation_available():
+                if self._blob is None:
+                    self._blob = pickle.dumps(self.scope)
+                w = budget.worker(self.options.limits.memory_mb)
+                return w.run(_job, (self._blob, self.options, task, args, timeout),
+                             timeout + _EXTRA + budget.GRACE)
+            return _task(self, task, args, timeout)
+        except budget.OutOfTime:
+            return _unknown("time limit")
+        except MemoryError:
+            return _unknown(f"limit: memory (more than {self.options.limits.memory_mb:,} MB)")
+        except RecursionError:
+            return _unknown("limit: expression nested too deeply")
+        except budget.WorkerLost as e:
+            return _unknown(f"limit: the checker stopped ({e})")
+
+    def _check(self, left, right, relation, key, timeout: float | None = None) -> tuple:
         from . import numeric, symbolic  # sympy is imported only when something is checked
 
         if relation != "=":
@@ -61,10 +114,8 @@ class Checker:
                     None, "", ())
         if left == right:
             return Verdict.PROVED, "the same expression once definitions are unfolded", None, "", ()
-        if A.size(left) > MAX_NODES or A.size(right) > MAX_NODES:
-            return Verdict.UNKNOWN, "limit: expression too large", None, "", ()
         seed = step_seed(key[0], key[1], self.options.seed)
-        deadline = time.monotonic() + self.options.timeout
+        deadline = time.monotonic() + (self.options.timeout if timeout is None else timeout)
         try:
             outcome = numeric.compare(left, right, self.scope, seed=seed, deadline=deadline)
             if outcome.status is numeric.NumStatus.DISAGREE:
@@ -114,6 +165,43 @@ class Checker:
         return notes
 
 
+NOTES_TIMEOUT = 2.0  # seconds for the side conditions of a step
+_EXTRA = 1.0  # the diagnosis of a refuted step may run this long past the step's deadline
+
+
+def _unknown(reason: str) -> tuple:
+    return Verdict.UNKNOWN, reason, None, "", ()
+
+
+def _limit(reason: str) -> tuple:
+    return _unknown(f"limit: {reason}")
+
+
+def _task(checker: Checker, task: str, args: tuple, timeout: float):
+    """Run one task of a checker here, under the alarm (sympy's code can be interrupted)."""
+    extra = _EXTRA + 0.2 if task == "_check" else 0.0
+    with budget.alarm(time.monotonic() + timeout + extra):
+        if task == "_check":
+            return checker._check(*args, timeout=timeout)
+        return getattr(checker, task)(*args)
+
+
+_worker_checkers: dict[bytes, Checker] = {}
+
+
+def _job(blob: bytes, options: Options, task: str, args: tuple, timeout: float):
+    """A task run in the worker process: the checker of the scope, kept between jobs so
+    that its caches (and sympy's) stay warm."""
+    key = hashlib.sha256(blob).digest() + pickle.dumps(options)
+    checker = _worker_checkers.get(key)
+    if checker is None:
+        if len(_worker_checkers) > 16:
+            _worker_checkers.clear()
+        checker = _worker_checkers[key] = Checker(pickle.loads(blob), options)
+    with limits.using(options.limits):
+        return _task(checker, task, args, timeout)
+
+
 def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset(),
                      options: Options = Options()) -> DerivationResult:
     checker = Checker(scope, options)
@@ -147,4 +235,7 @@ def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset()
             first_error = step.index
         results.append(r)
     diags = tuple(Diagnostic("reading", n, d.line, 1, severity="note") for n in d.notes)
-    return DerivationResult(d, tuple(results), diags)
+    # the reasoning after the truth: hints, and the order of the steps (verify/reasoning.py)
+    from .reasoning import judge
+
+    return judge(DerivationResult(d, tuple(results), diags), scope, broken)

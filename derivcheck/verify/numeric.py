@@ -77,6 +77,14 @@ class Undefined(Exception):
     """A side has no real value at this point; the message says why, in words."""
 
 
+class TooLarge(Undefined):
+    """A side has a value, but one too large to compute (exp(10^5), 6000!): the point tells
+    nothing, and must never count as a point where only one side is defined."""
+
+
+TOO_LARGE = "a value that could not be computed"
+
+
 class Unsupported(Exception):
     """A construct the numeric check cannot evaluate (an unknown function name, …)."""
 
@@ -360,13 +368,13 @@ _HUGE = mpmath.mpf(2) ** 1000
 def _moderate(x):
     """Trigonometric reduction of a huge argument costs time without telling us anything."""
     if abs(x) > _HUGE:
-        raise Undefined("an argument too large to evaluate")
+        raise TooLarge(TOO_LARGE)
     return x
 
 
 def _exp(ctx, x):
     if x > _EXP_LIMIT:
-        raise Undefined("overflow")
+        raise TooLarge(TOO_LARGE)
     return ctx.exp(x)
 
 
@@ -403,7 +411,7 @@ def _arc(f):
 def _hyp(f):
     def g(ctx, x):
         if abs(x) > _EXP_LIMIT:
-            raise Undefined("overflow")
+            raise TooLarge(TOO_LARGE)
         return f(ctx, x)
     return g
 
@@ -412,13 +420,13 @@ def _factorial(ctx, x):
     if x < 0 and ctx.isint(x):
         raise Undefined("factorial of a negative integer")
     if x > 5000:
-        raise Undefined("overflow")
+        raise TooLarge(TOO_LARGE)
     return ctx.factorial(x)
 
 
 def _binom(ctx, n, k):
     if abs(n) > 5000 or abs(k) > 5000:
-        raise Undefined("overflow")
+        raise TooLarge(TOO_LARGE)
     return ctx.binomial(n, k)
 
 
@@ -437,7 +445,7 @@ def _power(ctx, b, e):
         if n < 0 and not b:
             raise Undefined("division by zero")
         if b and abs(n) * abs(ctx.mag(b)) > 60000:
-            raise Undefined("overflow")
+            raise TooLarge(TOO_LARGE)
         return b ** n
     if b < 0:
         raise Undefined("a non-integer power of a negative number")
@@ -681,7 +689,7 @@ class Evaluator:
                 raise Undefined("a sum or product with bounds that are not integers")
             lo, hi = int(lo), int(hi)
             if hi - lo > _MAX_TERMS:
-                raise Undefined("too many terms")
+                raise TooLarge(TOO_LARGE)
             exc = fexc(env) if fexc is not None else None
             old = env.get(var, _MISSING)
             total = ctx.one if product else ctx.zero
@@ -716,7 +724,7 @@ class Evaluator:
             if not isinstance(v, ctx.mpf):
                 raise Undefined("a complex value")
             if err > TOL * 1e-2 * max(1, abs(v)):
-                raise Undefined("an integral that could not be computed accurately")
+                raise TooLarge(TOO_LARGE)  # no value to compare: not an undefined one
             return v
         return quad
 
@@ -756,6 +764,11 @@ class Values:
     @property
     def pattern(self) -> tuple[bool, bool]:
         return self.left is not None, self.right is not None
+
+    @property
+    def too_large(self) -> bool:
+        """A side could not be computed at all: the point says nothing about the step."""
+        return TOO_LARGE in (self.why_left, self.why_right)
 
 
 def _sample_value(rng: random.Random, domain: str, scale: int) -> Fraction:
@@ -856,6 +869,8 @@ class Session:
         ctx.dps = dps
         try:
             v = f(self.env(pt))
+        except TooLarge:
+            return None, TOO_LARGE
         except Undefined as e:
             return None, str(e)
         except (budget.OutOfTime, RecursionError, MemoryError):
@@ -904,6 +919,7 @@ class Session:
         isolated: list[Point] = []
         discrete: dict[tuple[bool, bool], list[Point]] = {}
         no_point = 0
+        too_large = 0  # points where a side is too large to compute: skipped
         for j in range(4 * wanted + 8):
             budget.check(self.deadline)
             pt = self.sample(j)
@@ -913,6 +929,9 @@ class Session:
                     break
                 continue
             vals = self.both(pt)
+            if vals.too_large:
+                too_large += 1
+                continue
             if vals.left is None and vals.right is None:
                 why[vals.why_left] += 1
                 continue
@@ -942,10 +961,12 @@ class Session:
             note = f"only one side is defined at isolated points ({shown})"
         if usable:
             return NumericOutcome(NumStatus.AGREE, usable, reason=note)
-        if no_point and not why and not one_sided and not unstable:
+        if no_point and not why and not one_sided and not unstable and not too_large:
             return NumericOutcome(NumStatus.UNDEFINED, 0,
                                   reason="no random point satisfies the assumptions")
         parts = []
+        if too_large:
+            parts.append(f"limit: values too large or too costly to compute at {too_large} points")
         if why:
             parts.append("both sides are undefined at every point tried ("
                          + ", ".join(w for w, _ in why.most_common(2)) + ")")
@@ -964,7 +985,8 @@ class Session:
         if self.continuous():
             nearby = [self.perturb(pt, f"{j}|{k}") for k in range(3)]
             nearby = [p for p in nearby if p is not None]
-            region = len(nearby) >= 2 and all(self.both(p).pattern == pattern for p in nearby)
+            near = [self.both(p) for p in nearby]
+            region = len(near) >= 2 and all(v.pattern == pattern and not v.too_large for v in near)
         else:  # no neighbourhood: a second, different point with the same pattern
             seen = discrete.setdefault(pattern, [])
             region = any(p.values != pt.values for p in seen)
@@ -972,7 +994,8 @@ class Session:
             if region:
                 pt = seen[0]
                 vals = self.both(pt)
-        if region and self.both(pt, HIGH_DPS).pattern == pattern:
+        high = self.both(pt, HIGH_DPS) if region else None
+        if high is not None and high.pattern == pattern and not high.too_large:
             return NumericOutcome(NumStatus.DISAGREE, 0, self.witness(pt, vals), one_sided=True)
         if not region:
             isolated.append(pt)
