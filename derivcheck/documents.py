@@ -466,8 +466,11 @@ def _clean_text(text: str) -> str:
 def readings(node: A.Node, scope: Scope, notes: list[str]) -> A.Node:
     """Raw-tree readings of real texts: `E_{x∼p(x)}`, `E_p[…]`/`E[…]` with one declared
     distribution, `|\\mathcal{D}|` as the size of a declared set."""
+    nodes = list(A.walk(node))
+    if not any(isinstance(n, A.RawExpect) or (isinstance(n, A.Fn) and n.name == "abs") for n in nodes):
+        return node
     sets = {d.set_name for d in scope.symbols.values() if d.set_name}
-    sets |= {n.over for n in A.walk(node) if isinstance(n, A.BigOp) and n.over}
+    sets |= {n.over for n in nodes if isinstance(n, A.BigOp) and n.over}
     return _map(node, lambda n: _reading(n, scope, notes, sets))
 
 

@@ -130,6 +130,25 @@ class Counterexample:
     right: str
 
 
+class HintStatus(enum.Enum):
+    ACCOUNTS = "accounts"
+    DOES_NOT_ACCOUNT = "does-not-account"
+    UNKNOWN_RULE = "unknown-rule"
+
+
+@dataclass(frozen=True, slots=True)
+class HintCheck:
+    """Does the cited rule account for the step?  `rule` names the rules recognised in the
+    hint; `produced` is what they would have made of the previous line (when they do not
+    account); `suggestions` are the closest rule names (when none is recognised)."""
+
+    status: HintStatus
+    rule: str | None = None
+    produced: str = ""
+    suggestions: tuple[str, ...] = ()
+    note: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class StepResult:
     step: Step
@@ -139,6 +158,7 @@ class StepResult:
     diagnosis: str = ""
     notes: tuple[str, ...] = ()  # side conditions and the like
     follows_error: bool = False
+    hint_check: HintCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +167,7 @@ class DerivationResult:
     steps: tuple[StepResult, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     misordered: tuple[tuple[int, ...], ...] = ()
+    reordered: tuple[int, ...] = ()  # with `misordered`: an order in which every step follows
 
     @property
     def first_error(self) -> int | None:
@@ -160,8 +181,15 @@ class DerivationResult:
         return (
             self.first_error is None
             and not self.misordered
+            and not self.unaccounted
             and not any(d.severity == "error" for d in self.diagnostics)
         )
+
+    @property
+    def unaccounted(self) -> tuple[int, ...]:
+        """Steps whose hint does not account for them."""
+        return tuple(r.step.index for r in self.steps if r.hint_check is not None
+                     and r.hint_check.status is HintStatus.DOES_NOT_ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)

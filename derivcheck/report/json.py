@@ -5,7 +5,7 @@ from __future__ import annotations
 import json  # absolute import: the standard library, not this module
 
 from ..diagnostics import Diagnostic
-from ..model import Counterexample, DerivationResult, FileReport, Report, StepResult
+from ..model import Counterexample, DerivationResult, FileReport, HintCheck, Report, StepResult
 
 VERSION = 1
 
@@ -37,6 +37,8 @@ def _derivation(result: DerivationResult) -> dict:
         "steps": [_step(r) for r in result.steps],
         "misordered": [list(group) for group in result.misordered],
         "diagnostics": [_diagnostic(d) for d in result.diagnostics],
+        # with misordered steps: an order of all the steps in which each follows
+        **({"reordered": list(result.reordered)} if result.misordered and result.reordered else {}),
     }
 
 
@@ -59,11 +61,24 @@ def _step(r: StepResult) -> dict:
     if r.notes:
         out["notes"] = list(r.notes)
     if step.hint is not None:
-        # Hint checking (does the cited rule account for the step?) is a later feature:
-        # until it lands, the hint is reported as written, with "rule" and "status" null.
-        out["hint"] = {"text": step.hint.text, "rule": None, "status": None}
+        out["hint"] = _hint(step.hint.text, r.hint_check)
     if r.follows_error:
         out["follows_error"] = True
+    return out
+
+
+def _hint(text: str, check: HintCheck | None) -> dict:
+    """The hint as written, the rule it was read as, and whether it accounts for the step;
+    rule and status are null when the hint was not judged (a step that could not be read)."""
+    if check is None:
+        return {"text": text, "rule": None, "status": None}
+    out = {"text": text, "rule": check.rule, "status": check.status.value}
+    if check.produced:
+        out["produced"] = check.produced  # what the rule makes of the previous line
+    if check.suggestions:
+        out["suggestions"] = list(check.suggestions)  # the closest rule names
+    if check.note:
+        out["note"] = check.note
     return out
 
 

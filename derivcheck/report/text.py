@@ -10,6 +10,8 @@ from ..model import (
     INPUT_ERROR_CODES,
     DerivationResult,
     FileReport,
+    HintCheck,
+    HintStatus,
     Report,
     StepResult,
     Verdict,
@@ -72,10 +74,14 @@ def _derivation_lines(path, result: DerivationResult, paint, to_plain) -> list[s
             line += " " * max(column - _width(w), 0) + "  " + v
         if r.step.hint:
             line += " " * max(verdict_column - _width(v), 0) + "  { " + r.step.hint.text + " }"
+            line += _hint_words(r.hint_check, paint)
         lines.append(line)
         lines += [_DETAIL_INDENT + d for d in _step_details(r, to_plain)]
     for group in result.misordered:
-        lines.append(f"{_DETAIL_INDENT}misordered: steps {_and(group)} appear out of logical order")
+        line = f"{_DETAIL_INDENT}misordered: steps {_and(group)} appear out of logical order"
+        if result.reordered:
+            line += f"; in the order {' '.join(map(str, result.reordered))} each step follows"
+        lines.append(line)
     for diagnostic in result.diagnostics:
         lines += _diagnostic_lines(path, diagnostic, paint)
     return lines
@@ -117,6 +123,27 @@ def _step_details(r: StepResult, to_plain) -> Iterator[str]:
         yield r.diagnosis
     for note in r.notes:
         yield f"note: {note}"
+    yield from _hint_details(r.hint_check)
+
+
+def _hint_words(check: HintCheck | None, paint) -> str:
+    if check is None or check.status is HintStatus.ACCOUNTS:
+        return ""
+    words = "does not account" if check.status is HintStatus.DOES_NOT_ACCOUNT else "unknown rule"
+    return " " + paint(words, _YELLOW)
+
+
+def _hint_details(check: HintCheck | None) -> Iterator[str]:
+    if check is None or check.status is HintStatus.ACCOUNTS:
+        return
+    if check.status is HintStatus.UNKNOWN_RULE:
+        closest = f"; closest: {', '.join(check.suggestions)}" if check.suggestions else ""
+        yield f"hint: no rule by this name{closest} (`derivcheck rules` lists them)"
+        return
+    if check.produced:
+        yield f"hint: {check.rule} would give {check.produced}"
+    elif check.note:
+        yield f"hint: {check.note}"
 
 
 # ---------------------------------------------------------------------------
@@ -169,6 +196,10 @@ def _why(result: DerivationResult, *, titled: bool) -> str:
         why = f"first error at step {result.first_error}"
     elif result.misordered:
         why = "steps out of order"
+    elif result.unaccounted:
+        steps = result.unaccounted
+        why = f"the hint{'s' * (len(steps) > 1)} of step{'s' * (len(steps) > 1)} {_and(steps)} " \
+              f"do{'es' * (len(steps) == 1)} not account for {'them' if len(steps) > 1 else 'it'}"
     else:
         why = "see the errors above"
     title = result.derivation.title

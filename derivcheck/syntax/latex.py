@@ -19,8 +19,9 @@ CLOSERS = {"RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "RIGHTBAR"}
 @functools.cache
 def _parser() -> Lark:
     """The LALR parser, built once per process, its tables cached on disk like the plain one's."""
+    # the transformer runs as the parser reduces: no parse tree is built, then walked
     options = dict(parser="lalr", lexer=_TokenListLexer, start="start",
-                   maybe_placeholders=False, strict=True)
+                   maybe_placeholders=False, strict=True, transformer=_LatexToAst())
     cache = _cache_file("latex")
     if cache is not None:
         try:
@@ -119,7 +120,7 @@ def parse_tokens(tokens: list[Token], source_line: str = "") -> A.Node:
     if not tokens:
         raise InputError(Diagnostic("parse-error", "expected an expression", 0, 0, source_line=source_line))
     try:
-        return _LatexToAst().transform(_parser().parse(tokens))
+        return _parser().parse(tokens)
     except UnexpectedToken as e:
         raise InputError(_unexpected(e, tokens, source_line)) from None
     except UnexpectedInput as e:  # pragma: no cover - other lark failures

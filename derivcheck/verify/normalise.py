@@ -257,7 +257,13 @@ def normal_form(node: A.Node):
 
 def canonical(t):
     """The normal form of a flat form."""
-    return _canon(t, (), 0)
+    return _canon(t, (), 0, True)
+
+
+def shape(t):
+    """The normal form without folding numbers: `log(2³)` and `log 8` differ here (a rule
+    may still have work to do on the one), while `a + b` and `b + a` do not."""
+    return _canon(t, (), 0, False)
 
 
 def key(t) -> str:
@@ -266,7 +272,7 @@ def key(t) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _canon(t, env: tuple, depth: int):
+def _canon(t, env: tuple, depth: int, fold: bool = True):
     head = t[0]
     if head == "num" or head == "const":
         return t
@@ -275,24 +281,27 @@ def _canon(t, env: tuple, depth: int):
     if head == "at":
         evaluated = _at_variable(t)
         if evaluated is not None:
-            return _canon(evaluated, env, depth)
+            return _canon(evaluated, env, depth, fold)
     var = binder_var(t)
     if var is not None:
         inner = tuple((k, v) for k, v in env if k != var) + ((var, f"${depth}"),)
-        kids = tuple(_canon(k, inner, depth + 1) if bound else _canon(k, env, depth)
+        kids = tuple(_canon(k, inner, depth + 1, fold) if bound else _canon(k, env, depth, fold)
                      for k, bound in zip(children(t), bound_children(t)))
         if head == "at":
             return ("at", kids[0], f"${depth}", kids[1])
         it = iter(kids)
         rest = [next(it) if x is not None else None for x in t[2:]]
         return (head, f"${depth}", *rest)
-    kids = tuple(_canon(k, env, depth) for k in children(t))
+    kids = tuple(_canon(k, env, depth, fold) for k in children(t))
+    if not fold and head in ("add", "mul"):
+        flat_kids = [x for k in kids for x in (k[1] if k[0] == head else (k,))]
+        return (head, tuple(sorted(flat_kids, key=key)))
     if head == "add":
         return _fold_add(kids)
     if head == "mul":
         return _fold_mul(kids)
     if head == "pow":
-        return _fold_pow(kids[0], kids[1])
+        return _fold_pow(kids[0], kids[1]) if fold else ("pow", kids[0], kids[1])
     if head == "d":
         return ("d", dict(env).get(t[1], t[1]), kids[0])
     return rebuild(t, kids)
