@@ -1,0 +1,119 @@
+"""Check a submission's steps on the engine's ladder, with a per-run cache of identical steps.
+
+The engine's `Checker` caches per derivation.  A class of submissions repeats the same steps
+hundreds of times, so grading keeps one cache for the whole run (per worker process, warmed
+with the key's own steps before the workers start), keyed by the step's two sides in light
+normal form: a step written `R(τ) Pr_θ(τ)` where another student wrote `Pr_θ(τ) R(τ)` is
+checked once.  The loop itself is the engine's: every step against the student's own previous
+line, and steps after the first wrong one marked as following from it (follow-through).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..model import Derivation, DerivationResult, Step, StepResult, Verdict
+from ..scope import Scope, unfold
+from ..verify.engine import Checker, Options
+from ..verify.normalise import normal_form
+
+
+class RunCache:
+    """Verdicts of the steps checked so far in this run, with hit and miss counts."""
+
+    def __init__(self) -> None:
+        self.entries: dict = {}
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+RUN_CACHE = RunCache()  # one per process; forked workers inherit the parent's warm copy
+_MAX_ENTRIES = 200_000
+
+
+def options(seed: int = 0, timeout: float = 5.0) -> Options:
+    """Engine options for grading: no per-step worker process, since a batch worker is already
+    a process killed when it overruns (the `isolate` option exists in newer engines only)."""
+    names = {f.name for f in dataclasses.fields(Options)}
+    extra = {"isolate": False} if "isolate" in names else {}
+    return Options(seed=seed, timeout=timeout, **extra)
+
+
+def fingerprint(scope: Scope) -> tuple:
+    """What a step's verdict depends on besides the step: the declarations in force."""
+    symbols = tuple(sorted((n, d.domain, d.set_name) for n, d in scope.symbols.items()))
+    functions = tuple(sorted((k, d.params, d.kind, d.over) for k, d in scope.functions.items()))
+    definitions = tuple(sorted((k, d.params, d.body) for k, d in scope.definitions.items()))
+    assumptions = tuple(a.relation for a in scope.assumptions)
+    assumed = tuple(sorted(scope.assumed_functions.items()))
+    return symbols, functions, definitions, assumptions, assumed
+
+
+class CachingChecker(Checker):
+    """The engine's checker, consulting the run's cache first."""
+
+    def __init__(self, scope: Scope, options: Options, cache: RunCache | None = RUN_CACHE):
+        super().__init__(scope, options)
+        self.run_cache = cache
+        self.key = fingerprint(scope) if cache is not None else None
+        self.hits = self.misses = 0
+
+    def check_pair(self, prev, cur, relation: str) -> tuple:
+        if self.run_cache is None:
+            return super().check_pair(prev, cur, relation)
+        try:
+            key = (self.key, normal_form(unfold(prev, self.scope)), normal_form(unfold(cur, self.scope)),
+                   relation)
+            hash(key)
+        except (RecursionError, TypeError):
+            return super().check_pair(prev, cur, relation)
+        found = self.run_cache.entries.get(key)
+        if found is not None:
+            self.hits += 1
+            self.run_cache.hits += 1
+            return found
+        self.misses += 1
+        self.run_cache.misses += 1
+        result = super().check_pair(prev, cur, relation)
+        if len(self.run_cache.entries) < _MAX_ENTRIES:
+            self.run_cache.entries[key] = result
+        return result
+
+
+def check_steps(d: Derivation, scope: Scope, broken: set[int], opts: Options,
+                cache: RunCache | None = RUN_CACHE) -> tuple[DerivationResult, CachingChecker]:
+    """Each step against the line before it; after the first wrong step, follow-through.
+
+    Pass `cache=None` for a submission that defines names of its own (`let f := …`): such
+    definitions could be written to blow up when unfolded, and the cache key unfolds them
+    before the engine's size limits would.
+    """
+    checker = CachingChecker(scope, opts, cache)
+    results: list[StepResult] = []
+    first_error: int | None = None
+    for i, step in enumerate(d.steps):
+        if i == 0:
+            reason = "could not be read" if step.index in broken else ""
+            results.append(StepResult(step, Verdict.START, reason))
+            continue
+        prev: Step = d.steps[i - 1]
+        follows = first_error is not None
+        if step.index in broken:
+            r = StepResult(step, Verdict.UNKNOWN, "could not be read", follows_error=follows)
+        elif prev.index in broken:
+            r = StepResult(step, Verdict.UNKNOWN, "the previous step could not be read", follows_error=follows)
+        else:
+            try:
+                verdict, reason, cex, diagnosis, notes = checker.check_pair(prev.expr, step.expr,
+                                                                            step.relation or "=")
+            except RecursionError:
+                verdict, reason, cex, diagnosis, notes = (Verdict.UNKNOWN, "limit: expression nested too deeply",
+                                                          None, "", ())
+            r = StepResult(step, verdict, reason, cex, diagnosis, tuple(notes), follows_error=follows)
+        if first_error is None and r.verdict in (Verdict.REFUTED, Verdict.UNKNOWN):
+            first_error = step.index
+        results.append(r)
+    return DerivationResult(d, tuple(results)), checker
