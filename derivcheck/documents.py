@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from . import ast as A
 from .diagnostics import Diagnostic
-from .errors import InputError
+from .errors import DerivcheckError, InputError
+from . import limits
 from .model import Derivation, FunctionDecl, Hint, Step
 from .scope import Scope
 from .semantics import Resolver, canon
@@ -350,6 +351,8 @@ class DocumentReader:
         self.kind = kind
         self.loc = _Located(text)
         self.result = ParsedFile()
+        self.steps = 0  # steps read so far, against limits.too_many_steps
+        self.stopped = False
 
     def read(self) -> ParsedFile:
         masked, blocks, directives = scan(self.text, self.kind)
@@ -391,7 +394,7 @@ class DocumentReader:
             local = scope.copy()
             try:
                 tokens = latex.lex(text, line, col, labels=_labels(local))
-            except InputError as e:
+            except DerivcheckError as e:
                 d = e.diagnostic
                 note = "; this block is not checked"
                 self.result.diagnostics.append(dataclasses.replace(
@@ -434,6 +437,13 @@ class DocumentReader:
                 continue
             steps.append(Step(index, relation, text, expr, where.line, where.column, hint, raw))
         if len(steps) < 2:
+            return
+        self.steps += len(steps)
+        problem = limits.too_many_steps(self.steps)
+        if problem:
+            if not self.stopped:
+                self.stopped = True
+                self.result.diagnostics.append(Diagnostic("limit", problem, steps[0].line, 1))
             return
         self.result.derivations.append(Derivation(title, steps[0].line, tuple(steps), tuple(decls),
                                                   False, tuple(notes)))

@@ -230,3 +230,12 @@ def test_a_step_that_cannot_be_parsed_is_unknown_and_located(body, column, words
     assert (d.line, d.column) == (2, column)
     assert words in d.message
     assert parsed.broken and parsed.broken[0]
+
+
+def test_hostile_blocks_meet_the_limits_and_the_rest_goes_on():
+    text = ("\\[ " + "{" * 600 + "x" + "}" * 600 + " = x \\]\n"
+            "\\[ 1" + "0" * 5000 + " = 1 \\]\n"
+            "\\[ y = y \\]\n")
+    parsed = read(text)
+    assert [(d.code, d.line) for d in parsed.diagnostics] == [("limit", 1), ("limit", 2)]
+    assert len(parsed.derivations) == 1

@@ -8,7 +8,7 @@ from lark import Lark, Token, UnexpectedInput, UnexpectedToken
 
 from .. import ast as A
 from ..diagnostics import Diagnostic
-from ..errors import InputError
+from ..errors import InputError, LimitError
 from .latex_lexer import OPERAND_END, TOKEN_NAMES, LexError, tokenize
 from .plain import _cache_file, _GrammarMisuse, _strip, _TokenListLexer, _ToAst, _var_name
 
@@ -142,7 +142,8 @@ def lex(text: str, line: int = 1, column: int = 1, source_line: str = "",
     try:
         return tokenize(text, line, column, labels)
     except LexError as e:
-        raise InputError(Diagnostic(e.code, str(e), e.line, e.column, source_line=source_line)) from None
+        error = LimitError if e.code == "limit" else InputError
+        raise error(Diagnostic(e.code, str(e), e.line, e.column, source_line=source_line)) from None
 
 
 def split_relations(tokens: list[Token]) -> tuple[list[list[Token]], list[Token]]:

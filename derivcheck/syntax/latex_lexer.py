@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lark import Token
 
+from .. import limits
 from ..scope import GREEK
 from .plain_lexer import FUNCTIONS as PLAIN_FUNCTIONS
 
@@ -97,7 +98,7 @@ TOKEN_NAMES = {
 
 
 class LexError(Exception):
-    """Text the tokenizer cannot read; `code` is parse-error, unsupported or ambiguous."""
+    """Text the tokenizer cannot read; `code` is parse-error, unsupported, ambiguous or limit."""
 
     def __init__(self, message: str, line: int, column: int, code: str = "parse-error"):
         super().__init__(message)
@@ -204,12 +205,18 @@ class _Tokenizer:
     # -- main loop ---------------------------------------------------------------------
     def run(self) -> list[Token]:
         text = self.text
+        lim = limits.current()
         while self.i < len(text):
             ch = text[self.i]
             if ch.isspace() or ch in "&~":
                 self.advance_to(self.i + 1)
                 continue
             start, sl, sc = self.i, self.line, self.col
+            # the hostile-input limits of derivcheck/limits.py, as the plain tokenizer keeps them
+            problem = limits.too_many_tokens(len(self.tokens) + 1, lim) or \
+                limits.brackets_too_deep(len(self.stack), lim)
+            if problem:
+                raise self.fail(problem, sl, sc, "limit")
             if ch == "\\":
                 self.command(start, sl, sc)
             elif "0" <= ch <= "9" or (ch == "." and text[self.i + 1:self.i + 2].isdigit()):
@@ -236,6 +243,9 @@ class _Tokenizer:
                 j += 1
                 while j < len(text) and text[j].isdigit():
                     j += 1
+        problem = limits.number_too_long(text[start:j])
+        if problem:
+            raise self.fail(problem, sl, sc, "limit")
         self.advance_to(j)
         self.emit("NUMBER", text[start:j], start, sl, sc)
 
