@@ -121,3 +121,31 @@ def _parse(text: str, path: str):
     from .source import read_deriv
 
     return read_deriv(text)
+
+
+def order_paths(paths: Sequence[str], *, limits: Limits | None = None) -> list:
+    """The logical order of the steps of each derivation headed `order: unknown` (of every
+    derivation when a file has none so headed), file by file: a list of model.FileOrder."""
+    from . import limits as limits_module
+    from .model import FileOrder
+    from .verify.order import find_order
+
+    lim = limits or Limits()
+    out: list[FileOrder] = []
+    for path in _expand(paths):
+        text, problem = _read(path, lim)
+        if problem is not None:
+            out.append(FileOrder(path, (), (problem,)))
+            continue
+        try:
+            with limits_module.using(lim):
+                parsed = _parse(text, path)
+        except DerivcheckError as e:
+            out.append(FileOrder(path, (), (e.diagnostic,)))
+            continue
+        chosen = [k for k, d in enumerate(parsed.derivations) if d.order_unknown] \
+            or range(len(parsed.derivations))
+        results = tuple(find_order(parsed.derivations[k], parsed.scopes[k]) for k in chosen
+                        if not parsed.broken[k])
+        out.append(FileOrder(path, results, tuple(parsed.diagnostics)))
+    return out

@@ -79,3 +79,42 @@ def check(
         color = use_color()
         click.echo(text.render(report, color=color, show_reading=show_reading), color=color)
     ctx.exit(exit_code(report))
+
+
+@main.command()
+@click.pass_context
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="How to write the orders.",
+)
+def order(ctx: click.Context, files: tuple[str, ...], fmt: str) -> None:
+    """Put the shuffled steps of each derivation headed `order: unknown` in logical order.
+
+    Prints the order as step numbers and the chain rewritten in it, with the rule that takes
+    each step to the next; lists every order when several are equally good.  Exit status:
+    0 when every step follows from the one before by a rule, 1 when no order achieves that,
+    2 when a file cannot be read.
+    """
+    from . import api
+    from .report import order as order_report
+
+    results = api.order_paths(files)
+    if fmt == "json":
+        click.echo(order_report.render_json(results))
+    else:
+        click.echo(order_report.render_text(results))
+    if any(d.severity == "error" for f in results for d in f.diagnostics):
+        ctx.exit(EXIT_INPUT_ERROR)
+    ctx.exit(EXIT_OK if all(r.complete for f in results for r in f.derivations) else EXIT_FINDINGS)
+
+
+@main.command()
+def rules() -> None:
+    """List every rule a hint may cite: its name, what it says, its side conditions and the
+    phrases it answers to (a hint may also state an identity, like `exp(log u) = u`)."""
+    from .report import order as order_report
+    from .rules import library
+
+    rows = [(r.name, r.aliases, r.description, r.conditions) for r in library().rules]
+    click.echo(order_report.render_rules(rows))

@@ -193,6 +193,31 @@ class DerivationResult:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderResult:
+    """The logical order of a derivation's steps (`derivcheck order`): the best orders as
+    step indices (several when they are equally good), the rule that takes each step to the
+    next in the first of them, and how many of its `edges` a rule accounts for (`good`)."""
+
+    derivation: Derivation
+    orders: tuple[tuple[int, ...], ...]
+    rules: tuple[str | None, ...] = ()
+    good: int = 0
+    edges: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.good == self.edges
+
+
+@dataclass(frozen=True, slots=True)
+class FileOrder:
+    path: str
+    derivations: tuple[OrderResult, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FileReport:
     path: str
     derivations: tuple[DerivationResult, ...] = ()

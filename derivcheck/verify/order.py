@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..model import HintStatus, Step
+from ..model import Derivation, HintStatus, OrderResult, Step
 from ..scope import Scope
 from .normalise import flat
 
@@ -32,22 +32,6 @@ class Misordering:
 
     group: tuple[int, ...]
     order: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class OrderResult:
-    """The logical order of shuffled steps: the best orders (step indices, first is best),
-    the rule that takes each step to the next in the first, and how many edges were good."""
-
-    orders: tuple[tuple[int, ...], ...]
-    rules: tuple[str | None, ...] = ()
-    good: int = 0
-    edges: int = 0
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def complete(self) -> bool:
-        return self.good == self.edges
 
 
 class Edges:
@@ -151,14 +135,15 @@ def _inversions(perm) -> int:
     return sum(1 for a, b in itertools.combinations(perm, 2) if a > b)
 
 
-def find_order(steps: tuple[Step, ...], scope: Scope) -> OrderResult:
-    """The logical order of shuffled steps (any may come first)."""
+def find_order(d: Derivation, scope: Scope) -> OrderResult:
+    """The logical order of a derivation's shuffled steps (any may come first)."""
+    steps = d.steps
     n = len(steps)
     indices = [s.index for s in steps]
     if n <= 1:
-        return OrderResult((tuple(indices),), (), 0, 0)
+        return OrderResult(d, (tuple(indices),), (), 0, 0)
     if n > MAX_STEPS:
-        return OrderResult((tuple(indices),), (), 0, n - 1,
+        return OrderResult(d, (tuple(indices),), (), 0, n - 1,
                            (f"more than {MAX_STEPS} steps: the order is not searched",))
     edges = Edges(steps, scope)
     # best[(mask, last)] = (score, paths); score = (good edges, natural-direction total)
@@ -174,8 +159,8 @@ def find_order(steps: tuple[Step, ...], scope: Scope) -> OrderResult:
             for nxt in range(n):
                 if mask & (1 << nxt):
                     continue
-                ok, d, _ = edges.edge(indices[last], indices[nxt])
-                score = (good + ok, direction + (d if ok else 0))
+                ok, dirn, _ = edges.edge(indices[last], indices[nxt])
+                score = (good + ok, direction + (dirn if ok else 0))
                 key = (mask | (1 << nxt), nxt)
                 new_paths = [p + (indices[nxt],) for p in paths]
                 old = best.get(key)
@@ -186,11 +171,12 @@ def find_order(steps: tuple[Step, ...], scope: Scope) -> OrderResult:
     full = (1 << n) - 1
     finals = [best[(full, last)] for last in range(n) if (full, last) in best]
     top = max(score for score, _ in finals)
-    orders = []
+    orders: list[tuple[int, ...]] = []
     for score, paths in finals:
         if score == top:
             orders.extend(p for p in paths if p not in orders)
     orders.sort(key=lambda p: (_inversions(p), p))
     chosen = orders[0]
-    rules = tuple(edges.edge(a, b)[2] for a, b in zip(chosen, chosen[1:]))
-    return OrderResult(tuple(orders[:MAX_TIES]), rules, top[0], n - 1)
+    rules = tuple(edges.edge(a, b)[2] if edges.edge(a, b)[0] else None
+                  for a, b in zip(chosen, chosen[1:]))
+    return OrderResult(d, tuple(orders[:MAX_TIES]), rules, top[0], n - 1)
