@@ -54,10 +54,15 @@ def test_md_document_is_reported_block_by_block():
     assert "`\\lim`" in d.message
 
 
-def test_a_folder_holds_tex_and_md_files():
-    report = api.check_paths([str(ROOT / "derivations")])
-    suffixes = {Path(f.path).suffix for f in report.files}
-    assert suffixes == {".deriv", ".tex", ".md"}
+def test_a_folder_is_searched_for_tex_md_and_deriv_files(tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "a.deriv").write_text("  x + x\n= 2x\n", encoding="utf-8")
+    (tmp_path / "notes" / "b.tex").write_text("\\[ x + x = 2x \\]\n", encoding="utf-8")
+    (tmp_path / "notes" / "c.md").write_text("$$ x + x = 2x $$\n", encoding="utf-8")
+    (tmp_path / "notes" / "d.txt").write_text("$$ x = y $$\n", encoding="utf-8")
+    report = api.check_paths([str(tmp_path)])
+    assert [Path(f.path).name for f in report.files] == ["a.deriv", "b.tex", "c.md"]
+    assert report.ok
 
 
 # ---------------------------------------------------------------------------
