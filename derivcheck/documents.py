@@ -45,6 +45,7 @@ OPERATORS = {"+", "-", "−", "\\cdot", "\\times", "/", "\\div"}
 SPACING = re.compile(r"(?:\s|\\(?:quad|qquad|[,;:! ]|hfill|enspace)|[.,;])+$")
 HINT_TEXT = re.compile(r"\\(?:text|textrm|textit|textnormal|mbox|intertext)\s*\{")
 TAG = re.compile(r"\\tag\*?\s*\{")
+LAYOUT = re.compile(r"\\(?:nonumber|notag)\b|\\label\s*\{[^{}]*\}")
 ROW_BREAK = re.compile(r"\\\\\*?(?:\s*\[[^\]]*\])?")
 
 
@@ -222,11 +223,13 @@ def _hint(chars: list[str], start: int, end: int, loc: _Located) -> tuple[Hint |
         line, col = loc.position(start + m.start())
         hint = Hint(_hint_words(row[m.end():close]), line, col)
         _blank(chars, start + m.start(), start + close + 1)
+    for m in LAYOUT.finditer("".join(chars[start:end])):
+        _blank(chars, start + m.start(), start + m.end())  # `\nonumber` after a hint
     row = "".join(chars[start:end])
     tail = SPACING.search(row)
     stop = tail.start() if tail else len(row)
     if hint is None:
-        for m in reversed(list(HINT_TEXT.finditer(row, 0, stop))):
+        for m in reversed([m for m in HINT_TEXT.finditer(row, 0, stop) if _depth(row, m.start()) == 0]):
             close = match_brace(row, m.end() - 1)
             if close < 0:
                 break
@@ -248,6 +251,19 @@ def _hint(chars: list[str], start: int, end: int, loc: _Located) -> tuple[Hint |
     if tail and tail.group(0).strip():
         _blank(chars, start + tail.start(), end)  # sentence punctuation after a display
     return hint, end
+
+
+def _depth(text: str, end: int) -> int:
+    """Brace depth at `end` (escaped braces skipped): a hint's `\\text{` stands at depth 0."""
+    depth, k = 0, 0
+    while k < end:
+        c = text[k]
+        if c == "\\":
+            k += 2
+            continue
+        depth += (c == "{") - (c == "}")
+        k += 1
+    return depth
 
 
 def _hint_words(text: str) -> str:
