@@ -13,6 +13,7 @@ from . import limits
 from .diagnostics import Diagnostic
 from .errors import DerivcheckError
 from .limits import Limits
+from .semantics import name_warnings
 from .model import FileReport, Report
 from .verify.engine import DEFAULT_TIMEOUT, Options, check_derivation
 
@@ -100,6 +101,8 @@ def _check_source(text: str, path: str, options: Options) -> FileReport:
                 check_derivation(d, scope, broken, options)
                 for d, scope, broken in zip(parsed.derivations, parsed.scopes, parsed.broken)
             )
+            # a Cyrillic `а` beside a Latin `a`: two names, and the reader should know
+            warnings = [w for d in parsed.derivations for w in name_warnings(d)]
     except DerivcheckError as e:
         return FileReport(path, (), (e.diagnostic,))
     except (MemoryError, RecursionError) as e:  # beyond the limits: the file is not checked
@@ -109,7 +112,7 @@ def _check_source(text: str, path: str, options: Options) -> FileReport:
         return FileReport(path, (), (Diagnostic(
             "internal-error", f"derivcheck failed on this file ({type(e).__name__}: {e}); "
             "this is a bug in derivcheck, please report it", 0, 0),))
-    return FileReport(path, results, tuple(parsed.diagnostics))
+    return FileReport(path, results, tuple(dict.fromkeys([*parsed.diagnostics, *warnings])))
 
 
 def _parse(text: str, path: str):

@@ -454,3 +454,95 @@ def _function(head: A.Call, kind: str, over: str | None, resolver: Resolver, lin
                                 "bad-declaration", head.name)
         pos = params.index(target)
     return FunctionDecl(canon(head.name.base), tuple(params), kind, pos, line)
+
+
+# ---------------------------------------------------------------------------
+# Names that look alike: a Cyrillic `а` beside a Latin `a` is a different name
+
+# letters of other scripts drawn like a Latin letter in common fonts; Greek lower case is left
+# out on purpose (ρ beside p, ν beside v are distinct symbols in mathematics), its capitals
+# and omicron are not (nobody writes a capital alpha for A)
+_LOOKALIKES = dict(zip(
+    "аеіјорсухѕԁԛԝһӏАВЕКМНОРСТУХІЈЅԚԜҮοΑΒΕΖΗΙΚΜΝΟΡΤΥΧօսհ",
+    "aeijopcyxsdqwhlABEKMHOPCTYXIJSQWYoABEZHIKMNOPTYXouh",
+))
+
+
+def _script(ch: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    for script in ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN"):
+        if name.startswith(script):
+            return script.title()
+    return ""
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like: compatibility forms folded (`𝑥`, `ｘ` → `x`), letters of
+    other scripts that are drawn like Latin ones replaced by those."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", name)
+    return "".join(_LOOKALIKES.get(ch, ch) for ch in folded)
+
+
+def _describe(name: str) -> str:
+    import unicodedata
+
+    odd = [ch for ch in name if ch in _LOOKALIKES or unicodedata.normalize("NFKC", ch) != ch]
+    if not odd:
+        return f"`{name}`"
+    parts = ", ".join(f"{unicodedata.name(ch, '?').lower()} U+{ord(ch):04X}" for ch in dict.fromkeys(odd))
+    return f"`{name}` ({parts})"
+
+
+def confusable_names(names) -> list[tuple[str, str]]:
+    """Pairs (earlier, later) of distinct names, in order of first use, that look alike;
+    and (name, name) for a name that mixes Latin with Cyrillic, Greek or Armenian letters
+    in one word (`pаy` with a Cyrillic а)."""
+    seen: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
+    for name in dict.fromkeys(names):
+        for part in name.split("_"):
+            scripts = {_script(ch) for ch in part if ch.isalpha()} - {""}
+            if "Latin" in scripts and len(scripts) > 1 and any(ch in _LOOKALIKES for ch in part):
+                out.append((name, name))
+                break
+        key = skeleton(name)
+        if key in seen and seen[key] != name:
+            out.append((seen[key], name))
+        seen.setdefault(key, name)
+    return out
+
+
+def name_warnings(derivation) -> list[Diagnostic]:
+    """A warning for each pair of look-alike names a derivation uses, at the step where the
+    second one first appears."""
+    where: dict[str, tuple[int, int]] = {}
+    order: list[str] = []
+
+    def use(name: str, line: int, column: int) -> None:
+        if name not in where:
+            where[name] = (line, column)
+            order.append(name)
+
+    for d in derivation.declarations:
+        name = getattr(d, "name", None)
+        if name:
+            use(name, getattr(d, "line", 0) or derivation.line, 1)
+    for step in derivation.steps:
+        for n in A.walk(step.expr):
+            match n:
+                case A.Sym(name) | A.Apply(name) | A.Deriv(name) | A.Sum(name) | A.Product(name) \
+                        | A.Expect(name) | A.Integral(name) | A.At(_, name):
+                    use(name, step.line, step.column)
+    out = []
+    for first, second in confusable_names(order):
+        line, column = where[second]
+        if first == second:
+            message = f"the name {_describe(second)} mixes letters of different scripts"
+        else:
+            message = (f"{_describe(second)} looks like {_describe(first)} but is a different name")
+        out.append(Diagnostic("confusable-name", message, line, column, severity="warning"))
+    return out

@@ -67,7 +67,8 @@ def logical_lines(text: str) -> list[_Line]:
             continue
         start = i
         parts = [raw]
-        depth = _depth(raw)
+        # a title's brackets are prose: `title: Part (1` must not swallow the next line
+        depth = 0 if stripped.startswith(("title:", "notation:", "order:")) else _depth(raw)
         while depth > 0 and i + 1 < len(lines):
             nxt = lines[i + 1].rstrip("\r")
             if nxt.strip().startswith("#") or not nxt.strip() or _starts_statement(nxt.strip()):
@@ -304,7 +305,8 @@ class FileReader:
                 resolver = Resolver(scope, notes)
             if ln.number in self.too_long:  # over the length limit: reported, not parsed
                 broken.add(len(steps) + 1)
-                steps.append(self.placeholder_step(len(steps) + 1, rel, ln, lead, s.strip()))
+                text = s.strip()[len(rel or ""):].strip()
+                steps.append(self.placeholder_step(len(steps) + 1, rel, ln, lead, text))
                 continue
             off = lead + (len(rel) if rel else 0)
             hint = None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ..model import DerivationResult, FileReport, Report, Verdict
+from . import escape
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def render(report: Report) -> str:
     """`::error file=…,line=…,col=…,title=…::message` lines; nothing when nothing was found."""
+    report = escape.scrub(report)  # the log renders escape sequences: none from the input
     lines: list[str] = []
     for file in report.files:
         for result in file.derivations:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json  # absolute import: the standard library, not this module
 
 from ..diagnostics import Diagnostic
+from . import escape
 from ..model import Counterexample, DerivationResult, FileReport, HintCheck, Report, StepResult
 
 VERSION = 1
@@ -12,7 +13,8 @@ VERSION = 1
 
 def render(report: Report) -> str:
     """One JSON document, keys in REPORT.md's order, without a trailing newline."""
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2)
+    # controls, bidi overrides and invisible characters as \u escapes: exact, yet inert
+    return escape.json_text(json.dumps(to_dict(report), ensure_ascii=False, indent=2))
 
 
 def to_dict(report: Report) -> dict:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..model import FileReport, Report, Verdict
+from . import escape
 
 
 def render(report: Report) -> str:
     """A `<testsuites>` document, without a trailing newline."""
+    report = escape.scrub(report)  # control characters are not even allowed in XML
     root = ET.Element("testsuites", name="derivcheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for file in report.files:

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from ..diagnostics import Diagnostic
+from . import escape
 from ..model import (
     INPUT_ERROR_CODES,
     DerivationResult,
@@ -37,6 +38,7 @@ _MAX_VERDICT_COLUMN = 16
 
 def render(report: Report, *, color: bool = False, show_reading: bool = False) -> str:
     """The whole terminal report, without a trailing newline."""
+    report = escape.scrub(report)  # no escape sequence or invisible character from the input
     paint = _painter(color)
     to_plain = _reading_printer() if show_reading else None
     blocks: list[str] = []

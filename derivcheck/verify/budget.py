@@ -153,14 +153,7 @@ def cap_memory(extra_mb: int) -> bool:
 
 def isolation_available() -> bool:
     """A worker can be forked here (POSIX), and DERIVCHECK_IN_PROCESS does not forbid it."""
-    if os.environ.get("DERIVCHECK_IN_PROCESS"):
-        return False
-    try:
-        import multiprocessing
-        multiprocessing.get_context("fork")
-    except (ImportError, ValueError):
-        return False
-    return True
+    return hasattr(os, "fork") and not os.environ.get("DERIVCHECK_IN_PROCESS")
 
 
 def _serve(conn, memory_mb: int) -> None:
@@ -171,7 +164,7 @@ def _serve(conn, memory_mb: int) -> None:
         try:
             fn, args = conn.recv()
         except (EOFError, OSError):
-            return
+            return  # the parent is gone
         try:
             answer = ("ok", fn(*args))
         except OutOfTime:
@@ -188,32 +181,67 @@ def _serve(conn, memory_mb: int) -> None:
             conn.send(("memory", None))
 
 
+def _close_other_files(keep: int) -> None:
+    """In the worker: close every inherited descriptor but stdio and our pipe, so that it
+    never holds another pipe open (a pool that waits for EOF from its own workers would
+    wait forever)."""
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        fds = list(range(3, 1024))
+    for fd in fds:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Worker:
     """One child process that runs jobs (a module-level function and its arguments, both
-    picklable) one at a time, each under a wall-clock limit enforced by SIGKILL."""
+    picklable) one at a time, each under a wall-clock limit enforced by SIGKILL.
+
+    Forked directly (not a multiprocessing.Process): it works inside daemonic processes (a
+    grading pool's workers) and never shows among anyone's `active_children()`."""
 
     def __init__(self, memory_mb: int):
         self.memory_mb = memory_mb
-        self.process = None
+        self.pid: int | None = None
         self.conn = None
         self.started = 0  # processes started so far (a test counts the restarts)
 
-    def start(self) -> None:
-        import multiprocessing
+    def alive(self) -> bool:
+        if self.pid is None:
+            return False
+        try:
+            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
 
-        ctx = multiprocessing.get_context("fork")
-        parent, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_serve, args=(child, self.memory_mb), daemon=True,
-                                   name="derivcheck-worker")
-        self.process.start()
+    def start(self) -> None:
+        from multiprocessing.connection import Pipe
+
+        parent, child = Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:  # the worker: serve jobs, and never return into the parent's code
+            code = 0
+            try:
+                parent.close()
+                _close_other_files(child.fileno())
+                _serve(child, self.memory_mb)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
         child.close()
-        self.conn = parent
+        self.pid, self.conn = pid, parent
         self.started += 1
 
     def run(self, fn, args: tuple, timeout: float):
         """fn(*args) in the worker; OutOfTime past `timeout` seconds (the worker is killed),
         MemoryError past the memory cap, RecursionError, or WorkerLost if it died."""
-        if self.process is None or not self.process.is_alive():
+        if not self.alive():
+            self.stop()
             self.start()
         try:
             self.conn.send((fn, args))
@@ -227,9 +255,8 @@ class Worker:
         try:
             status, payload = self.conn.recv()
         except (EOFError, OSError):
-            code = self.process.exitcode if self.process is not None else None
-            self.stop()
-            raise WorkerLost(f"the worker stopped (exit status {code})") from None
+            code = self.stop()
+            raise WorkerLost(f"the worker stopped ({_status(code)})") from None
         if status == "ok":
             return payload
         if status == "time":
@@ -240,15 +267,30 @@ class Worker:
             raise RecursionError()
         raise WorkerLost(payload)
 
-    def stop(self) -> None:
-        """Kill the worker (SIGKILL: it may be stuck where no signal handler runs)."""
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join(5)
+    def stop(self) -> int | None:
+        """Kill the worker (SIGKILL: it may be stuck where no signal handler runs) and reap
+        it; its wait status, if it had one."""
+        status = None
+        if self.pid is not None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid == 0:
+                    os.kill(self.pid, signal.SIGKILL)
+                    _, status = os.waitpid(self.pid, 0)
+            except (ChildProcessError, ProcessLookupError):
+                pass
         if self.conn is not None:
             self.conn.close()
-        self.process = self.conn = None
+        self.pid = self.conn = None
+        return status
+
+
+def _status(status: int | None) -> str:
+    if status is None:
+        return "no exit status"
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 _local = threading.local()

@@ -58,15 +58,19 @@ class Checker:
             return (Verdict.PROVED, "the same expression once definitions are unfolded", None, "", ())
         # the limits come before the work they guard: size before unfolding, depth and the
         # size of every number before anything is computed (derivcheck/limits.py)
-        if max(limits.unfolded_size(prev, self.scope, lim.nodes),
-               limits.unfolded_size(cur, self.scope, lim.nodes)) > lim.nodes:
-            return _limit(f"expression too large (more than {lim.nodes:,} nodes, "
-                          "definitions unfolded)")
+        too_large = f"expression too large (more than {lim.nodes:,} nodes, definitions unfolded)"
+        if limits.unfolded_size(cur, self.scope, lim.nodes) > lim.nodes:
+            return _limit(too_large)
+        if limits.unfolded_size(prev, self.scope, lim.nodes) > lim.nodes:
+            return _limit(f"{too_large} in the previous line")
         left = unfold(prev, self.scope)
         right = unfold(cur, self.scope)
-        problem = limits.step_problem(left, lim) or limits.step_problem(right, lim)
+        problem = limits.step_problem(right, lim)
         if problem:
             return _limit(problem)
+        problem = limits.step_problem(left, lim)
+        if problem:
+            return _limit(f"{problem} in the previous line")
         key = (to_plain(left), to_plain(right), relation)
         if key not in self.cache:
             self.cache[key] = self.run("_check", (left, right, relation, key), self.timeout())
