@@ -83,6 +83,87 @@ def check(
 
 @main.command()
 @click.pass_context
+@click.argument("key", metavar="KEY")
+@click.argument("submissions", nargs=-1, required=True, metavar="SUBMISSIONS...")
+@click.option("-o", "--out", default="grades", show_default=True, metavar="DIR",
+              help="Folder for grades.csv, junit.xml, summary.txt, feedback/ and gradescope/.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: the machine's cores).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds one submission may take before its worker is killed.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
+              help="Time budget per step, in seconds.")
+@click.option("--seed", type=int, default=0, help="Seed for the random test points.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in the same --out folder.")
+@click.option("--id-column", default=None, metavar="NAME", help="The id column of a CSV/JSONL export.")
+@click.option("--answer-column", default=None, metavar="NAME", help="The answer column of a CSV/JSONL export.")
+def grade(ctx: click.Context, key: str, submissions: tuple[str, ...], out: str, jobs: int | None,
+          time_limit: float, timeout: float, seed: int, resume: bool, id_column: str | None,
+          answer_column: str | None) -> None:
+    """Grade SUBMISSIONS (files, folders, or one CSV/JSONL export) against the answer KEY.
+
+    Exit status: 0 when every submission was graded, 1 when some could not be (timed out,
+    crashed, unreadable, empty or unparsable: each still has its row), 2 when the key or the
+    inputs cannot be used.
+    """
+    from .grade import batch, session
+    from .grade.inputs import InputProblem
+    from .grade.key import KeyProblem
+    from .report import grades_summary
+
+    bar = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        outcome = session.grade_class(key, list(submissions), out, jobs=jobs, time_limit=time_limit,
+                                      timeout=timeout, seed=seed, resume=resume, id_column=id_column,
+                                      answer_column=answer_column, progress=bar)
+    except KeyProblem as e:
+        for line, col, message in e.problems:
+            click.echo(f"{key}:{line}:{col}: error: {message}", err=True)
+        ctx.exit(EXIT_INPUT_ERROR)
+    except (InputProblem, batch.JournalMismatch) as e:
+        click.echo(f"error: {e}", err=True)
+        ctx.exit(EXIT_INPUT_ERROR)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: the grades so far are kept in {out}; run again with --resume", err=True)
+        ctx.exit(130)
+    finally:
+        if bar is not None:
+            bar.close()
+    for severity, line, col, message in outcome.key_findings:
+        click.echo(f"{key}:{line}:{col}: {severity}: {message}", err=True)
+    s = outcome.stats
+    click.echo(grades_summary.render(outcome.grades, title=outcome.key.title, points=outcome.key.points))
+    rate = f"{s.graded / s.seconds:.1f}/s" if s.seconds > 0 else "—"
+    click.echo(f"\ngraded {s.graded} in {s.seconds:.1f} s ({rate}), step cache hit rate {s.hit_rate:.0%}"
+               + (f"; {s.reused} read back from the journal" if s.reused else "")
+               + (f"; {s.timeouts} timed out" if s.timeouts else "")
+               + (f"; {s.crashes} worker{'s' if s.crashes != 1 else ''} died and were replaced" if s.crashes else ""))
+    click.echo("written: " + ", ".join(outcome.written))
+    ctx.exit(EXIT_OK if all(g.status == "graded" for g in outcome.grades) else EXIT_FINDINGS)
+
+
+class _ProgressBar:
+    """`[#####.....] 120/400` on standard error, redrawn in place (a terminal only)."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+@main.command()
+@click.pass_context
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
