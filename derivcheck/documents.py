@@ -253,6 +253,19 @@ def _hint(chars: list[str], start: int, end: int, loc: _Located) -> tuple[Hint |
     return hint, end
 
 
+def _plain_math(m: re.Match) -> str:
+    from .printer import to_plain
+
+    try:
+        exprs, rels = latex.parse_chain(m.group(1))
+    except DerivcheckError:
+        return m.group(0)
+    out = to_plain(exprs[0])
+    for rel, expr in zip(rels, exprs[1:]):
+        out += f" {rel} {to_plain(expr)}"
+    return out
+
+
 def _depth(text: str, end: int) -> int:
     """Brace depth at `end` (escaped braces skipped): a hint's `\\text{` stands at depth 0."""
     depth, k = 0, 0
@@ -267,7 +280,9 @@ def _depth(text: str, end: int) -> int:
 
 
 def _hint_words(text: str) -> str:
-    text = " ".join(text.split())
+    """The hint as the hint checker reads it: math in `$…$` is rewritten in plain notation
+    (`$\\sqrt{z} = z^{1/2}$` → `sqrt(z) = z^(1/2)`); math it cannot read stays as written."""
+    text = re.sub(r"\$([^$]+)\$", _plain_math, " ".join(text.split()))
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()
     return text

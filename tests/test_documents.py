@@ -244,3 +244,10 @@ def test_hostile_blocks_meet_the_limits_and_the_rest_goes_on():
     parsed = read(text)
     assert [(d.code, d.line) for d in parsed.diagnostics] == [("limit", 1), ("limit", 2)]
     assert len(parsed.derivations) == 1
+
+
+def test_math_in_a_hint_is_given_to_the_hint_checker_in_plain_notation():
+    text = ("\\begin{align}\nx &= \\sqrt{x^2} \\quad \\text{(as $\\sqrt{u^2} = |u|$ for $u \\ge 0$)} \\\\\n"
+            "&= x \\tag{$\\iint$ stays}\n\\end{align}\n")
+    parsed = read(text)
+    assert hints(parsed) == [None, "as sqrt(u^2) = |u| for u ≥ 0", "$\\iint$ stays"]
