@@ -3,6 +3,7 @@ a common denominator, powers, the difference of squares, and the generic rules."
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -173,6 +174,7 @@ def cancel(t, ctx):
                     yield add(*(x for k, x in enumerate(ts) if k not in (i, j)))
 
 
+@functools.lru_cache(maxsize=1024)
 def _denominators_of(t):
     out, seen = [], set()
     for _, n in positions(t):
@@ -345,7 +347,7 @@ RULES = [
          ("multiply and divide", "multiply and divide by", "multiply by one",
           "multiply top and bottom", "multiply numerator and denominator", "multiply by x/x"),
          "p = X·p/X", "X ≠ 0",
-         (Rewrite(multiply_and_divide),), depth=2, reversible=False, trivial=True),
+         (Rewrite(multiply_and_divide),), depth=1, reversible=False, trivial=True),
     Rule("add and subtract",
          ("add and subtract", "add zero", "add and subtract the same", "subtract and add"),
          "p = p + X − X", "",

@@ -4,13 +4,14 @@ position, at every position at once, or repeatedly up to a bound where it is glo
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..scope import Scope
-from ..verify.normalise import ZERO, add, canonical, children, flat, free, key, mul, shape, size
+from ..verify.normalise import ZERO, add, canonical, children, flat, free, key, mul, rebuild, shape, size
 from .tree import everywhere, positions, replace
 
 MAX_STATES = 400  # candidates kept per rule application
@@ -33,6 +34,8 @@ class Rewrite:
     natural: bool = True
     core: bool = True
     inverse_only: bool = False  # used only to read the step right to left (factor = expand⁻¹)
+    compound: bool = False  # several elementary steps at once (a hint may cite them; the
+    #                         order of shuffled steps is built from elementary ones only)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Candidate:
 
     t: tuple
     directions: frozenset = frozenset()
+    steps: int = 1  # applications of the rule's rewrites
 
 
 # ---------------------------------------------------------------------------
@@ -176,12 +180,15 @@ class Context:
 # Applying a rule
 
 
-def apply_rule(rule: Rule, t, ctx: Context, inverse: bool = False) -> list[Candidate]:
+def apply_rule(rule: Rule, t, ctx: Context, inverse: bool = False,
+               elementary: bool = False) -> list[Candidate]:
     """Every result of citing `rule` on `t`: one application at some position, the first
     result of each rewrite at every position at once, and up to `rule.depth` applications in
     a row; then, where the rule allows it, each of those tidied.  Results that use only
-    helper rewrites are left out.  `inverse`: the rewrites that read a step right to left."""
-    rewrites = tuple(rw for rw in rule.rewrites if inverse or not rw.inverse_only)
+    helper rewrites are left out.  `inverse`: the rewrites that read a step right to left;
+    `elementary`: without the compound ones.  A tidied result counts one step more."""
+    rewrites = tuple(rw for rw in rule.rewrites if (inverse or not rw.inverse_only)
+                     and not (elementary and rw.compound))
     start = shape(t)
     seen = {start}
     frontier = [(t, False, frozenset())]
@@ -200,7 +207,7 @@ def apply_rule(rule: Rule, t, ctx: Context, inverse: bool = False) -> list[Candi
                 entry = (result, used_core or core, dirs | {natural})
                 nxt.append(entry)
                 if entry[1]:
-                    out[c] = Candidate(result, entry[2])
+                    out[c] = Candidate(result, entry[2], level + 1)
                 if len(seen) > MAX_STATES:
                     break
         frontier = nxt
@@ -212,7 +219,7 @@ def apply_rule(rule: Rule, t, ctx: Context, inverse: bool = False) -> list[Candi
             for tidied in tidy_variants(c.t):
                 k = shape(tidied)
                 if k not in out and k != start:
-                    out[k] = Candidate(tidied, c.directions)
+                    out[k] = Candidate(tidied, c.directions, c.steps + 1)
                     cands.append(out[k])
     return cands
 
@@ -236,10 +243,23 @@ def _one_step(rewrites, t, ctx: Context, first_level: bool):
 
 
 def tidy_variants(t) -> list:
-    a = everywhere(t, merge_factors)
-    b = everywhere(t, collect_terms)
-    c = everywhere(a, collect_terms)
-    return [x for x in (a, b, c) if x is not t]
+    a = _tidy(t, "factors")
+    b = _tidy(t, "terms")
+    c = _tidy(a, "terms")
+    return [x for x in (a, b, c) if x != t]
+
+
+@functools.lru_cache(maxsize=65536)
+def _tidy(t, what: str):
+    """`merge_factors` or `collect_terms` at every node, children first (cached: candidates
+    share most of their subtrees)."""
+    kids = children(t)
+    if kids:
+        new = tuple(_tidy(k, what) for k in kids)
+        if new != kids:
+            t = rebuild(t, new)
+    out = (merge_factors if what == "factors" else collect_terms)(t)
+    return t if out is None else out
 
 
 def split_coefficient(term) -> tuple[Fraction, tuple]:

@@ -223,8 +223,9 @@ def outer_derivative(f, g):
         return mul(inv(g), inv(("fn", "log", (f[2][1],))))
     if f[0] == "pow":
         e = f[2]
-        exponent = num(e[1] - 1) if e[0] == "num" else add(e, MINUS_ONE)
-        return mul(e, power(g, exponent))
+        if e[0] == "num":
+            return mul(e, g if e[1] == 2 else power(g, num(e[1] - 1)) if e[1] != 1 else ONE)
+        return mul(e, power(g, add(e, MINUS_ONE)))
     if f[0] == "app":
         i = next(k for k, a in enumerate(f[2]) if a is g)
         u = fresh("u", free(f))
@@ -310,23 +311,35 @@ def evaluate_inner(t, ctx):
     return everywhere(t, one)
 
 
-def _derivative_rule(one_step, name: str):
-    """A rewrite for a named rule of differentiation: the rule applied once (with the inner
-    derivatives left, or worked out), or the whole derivative worked out when that uses it."""
+def _derivative_rule(one_step):
+    """A rewrite for a named rule of differentiation: the rule applied once, with the inner
+    derivatives left, or worked out."""
     def rewrite(t, ctx):
         if t[0] != "d":
             return
-        results = list(one_step(t, ctx))
-        for r in results:
+        for r in one_step(t, ctx):
             yield r
             worked = evaluate_inner(r, ctx)
             if worked != r:
                 yield worked
+    return rewrite
+
+
+def _worked_out_using(name: str):
+    """A compound rewrite: the whole derivative worked out, when that uses the named rule
+    (a hint "chain rule" on a step that also needed linearity)."""
+    def rewrite(t, ctx):
+        if t[0] != "d":
+            return
         used: set = set()
         full = diff(t[2], t[1], ctx, used)
         if name in used and full != t:
             yield full
     return rewrite
+
+
+def _differentiation(one_step, name: str):
+    return (Rewrite(_derivative_rule(one_step)), Rewrite(_worked_out_using(name), compound=True))
 
 
 def product_step(t, ctx):
@@ -462,13 +475,13 @@ RULES = [
          "when the distribution does not depend on the variable",
          LINEARITY_REWRITES, depth=5),
     Rule("interchange",
-         ("interchange", "swap the sums", "exchange the sums", "swap ∇ and σ", "swap the order",
+         ("interchange", "swap ∇ and Σ", "swap the order",
           "differentiate under the sum", "differentiate under the expectation",
           "differentiate under the integral", "leibniz rule", "take ∇ outside",
-          "take ∇ inside", "move ∇ inside", "move ∇ outside", "exchange ∇ and σ",
-          "interchange ∇ and σ", "interchange of ∇ and σ", "move the gradient inside",
+          "take ∇ inside", "move ∇ inside", "move ∇ outside", "exchange ∇ and Σ",
+          "interchange ∇ and Σ", "interchange of ∇ and Σ", "move the gradient inside",
           "swap sum and gradient", "exchange sum and derivative"),
-         "∇_v Σ_k f = Σ_k ∇_v f (also E and ∫), and Σ_i Σ_j = Σ_j Σ_i",
+         "∇_v Σ_k f = Σ_k ∇_v f (also with E and ∫), in either direction",
          "the bounds (and the distribution of an E) do not depend on v",
          (Rewrite(grad_inside), Rewrite(grad_outside, natural=False)), depth=2),
     Rule("derivative of a constant",
@@ -476,44 +489,45 @@ RULES = [
           "is a constant", "are constants", "the derivative of a constant is 0"),
          "∂c/∂v = 0 when c does not depend on v (∇ may be distributed over the terms first)",
          "c does not depend on v, definitions and declared arguments considered",
-         (Rewrite(zero_derivative), Rewrite(grad_over_terms, core=False)), depth=6),
+         (Rewrite(zero_derivative), Rewrite(grad_over_terms, core=False)), depth=6, reversible=False),
     Rule("product rule",
          ("product rule", "leibniz product rule", "derivative of a product"),
          "∂(fg) = ∂f·g + f·∂g", "",
-         (Rewrite(_derivative_rule(product_step, "product")),) + HELPERS, depth=3),
+         _differentiation(product_step, "product") + HELPERS, depth=3, reversible=False),
     Rule("quotient rule",
          ("quotient rule", "derivative of a quotient"),
          "∂(f/g) = (∂f·g − f·∂g)/g²", "g ≠ 0",
-         (Rewrite(_derivative_rule(quotient_step, "quotient")),) + HELPERS, depth=3),
+         _differentiation(quotient_step, "quotient") + HELPERS, depth=3, reversible=False),
     Rule("chain rule",
          ("chain rule", "derivative of a composition", "outer times inner derivative"),
          "∂F(g) = F'(g)·∂g", "",
-         (Rewrite(_derivative_rule(chain_step, "chain")),) + HELPERS, depth=3),
+         _differentiation(chain_step, "chain") + HELPERS, depth=3, reversible=False),
     Rule("power rule",
          ("power rule", "derivative of a power", "d/dx x^n = n x^(n-1)"),
          "∂xⁿ/∂x = n·xⁿ⁻¹", "n does not depend on x",
-         (Rewrite(_derivative_rule(power_step, "power")),) + HELPERS, depth=5),
+         _differentiation(power_step, "power") + HELPERS, depth=5, reversible=False),
     Rule("differentiate",
          ("differentiate", "derivative", "take the derivative", "standard derivatives",
           "derivative of sin", "derivative of cos", "derivative of exp", "derivative of log",
           "d/dx sin = cos", "d log u = u'/u", "d log u = du/u", "(log u)' = u'/u",
           "derivative of the log"),
          "work out a derivative by the standard rules", "",
-         (Rewrite(_derivative_rule(standard_step, "standard")),
-          Rewrite(lambda t, ctx: [diff(t[2], t[1], ctx, set())] if t[0] == "d" else [])) + HELPERS,
-         depth=3),
+         (Rewrite(_derivative_rule(standard_step)),
+          Rewrite(lambda t, ctx: [diff(t[2], t[1], ctx, set())] if t[0] == "d" else [],
+                  compound=True)) + HELPERS,
+         depth=3, reversible=False),
     Rule("evaluate at a point",
          ("evaluate at a point", "evaluate", "evaluate at", "substitute the value",
           "plug in", "set θ = θ_ref"),
          "(f)|_{v=a} = f with v replaced by a", "",
-         (Rewrite(evaluate_at),), depth=3),
+         (Rewrite(evaluate_at),), depth=3, reversible=False),
     Rule("fundamental theorem of calculus",
          ("fundamental theorem of calculus", "antiderivative", "integrate", "ftc",
           "evaluate the integral"),
          "∫_a^b f dx = F(b) − F(a) where F' = f", "F' = f on [a, b]",
-         (Rewrite(antiderivative),), depth=1),
+         (Rewrite(antiderivative),), depth=1, reversible=False),
     Rule("integration by parts",
          ("integration by parts", "by parts", "integrate by parts"),
          "∫_a^b u v' dx = [u v]_a^b − ∫_a^b u' v dx", "",
-         (Rewrite(by_parts),), depth=1),
+         (Rewrite(by_parts),), depth=1, reversible=False),
 ]

@@ -19,6 +19,7 @@ from .hints import ParsedHint, Part, parse_hint
 
 MAX_SEQUENCE_STATES = 600
 HINT_BUDGET = 3.0  # seconds per hint
+COMPOUND_EFFORT = 3  # a compound rewrite counts as this many more applications
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Match:
 
     rule: str
     direction: int
+    steps: int = 1  # applications of the rule's rewrites it took
 
 
 def names_in(*trees) -> set:
@@ -92,7 +94,8 @@ def _run(sequence, prev, cur, ctx: Context, want) -> tuple[bool, int, list]:
         new: dict = {}
         for s in states:
             for c in _apply(part.rules, s.t, ctx, cur, part.arguments):
-                new.setdefault(canonical(c.t), Candidate(c.t, c.directions | s.directions))
+                new.setdefault(canonical(c.t), Candidate(c.t, c.directions | s.directions,
+                                                         c.steps + s.steps - 1))
                 if len(new) > MAX_SEQUENCE_STATES:
                     break
         states = list(new.values())
@@ -115,7 +118,7 @@ def check_hint(text: str, prev, cur, scope: Scope, library, *, holds: bool | Non
     if not parsed.parts:
         return HintCheck(HintStatus.UNKNOWN_RULE, None, suggestions=parsed.suggestions,
                          note=_unknown_note(parsed))
-    label = ", ".join(_part_label(p) for p in parsed.parts)
+    label = _label(parsed.parts)
     if any(r.generic for p in parsed.parts for r in p.rules):
         if holds:
             return HintCheck(HintStatus.ACCOUNTS, label)
@@ -143,17 +146,25 @@ def check_hint(text: str, prev, cur, scope: Scope, library, *, holds: bool | Non
         return HintCheck(HintStatus.DOES_NOT_ACCOUNT, label,
                          note="the step only reorders or renames; the rule changes something")
     produced = _closest(results or [], cur_f)
-    note = "" if produced else f"{label} does not apply to the previous line"
+    note = ""
+    if not produced:
+        note = (f"{label} does not apply to the previous line" if len(parsed.parts) == 1
+                else f"{label} do not apply, one after the other, to the previous line")
     return HintCheck(HintStatus.DOES_NOT_ACCOUNT, label, produced=produced, note=note)
 
 
-def _part_label(p: Part) -> str:
-    names = []
-    for r in p.rules:
-        if r.name not in names:
-            names.append(r.name)
-    return " or ".join(names) if len(names) > 1 and not p.rules[0].name.startswith("`") else \
-        (p.rules[0].name if p.rules else p.text)
+def _label(parts) -> str:
+    """The rules a hint was read as: `linearity, sum of a constant`; alternatives of one
+    phrase joined by `or`; an identity shown once, as written."""
+    out: list[str] = []
+    for p in parts:
+        names = list(dict.fromkeys(r.name for r in p.rules))
+        if names and names[0].startswith("`"):
+            names = names[:1]
+        label = " or ".join(names) if names else p.text
+        if label not in out:
+            out.append(label)
+    return ", ".join(out)
 
 
 def _unknown_note(parsed: ParsedHint) -> str:
@@ -167,40 +178,49 @@ def _closest(candidates: list[Candidate], goal) -> str:
     if not candidates:
         return ""
     goal_text = to_plain(to_ast(goal))
-    best, score = "", -1.0
+    best, score = "", -10.0
     for c in candidates[:200]:
         text = to_plain(to_ast(c.t))
-        s = difflib.SequenceMatcher(None, text, goal_text).ratio()
+        # what reads most like the goal, preferring one application, the natural way
+        s = difflib.SequenceMatcher(None, text, goal_text).ratio() - 0.1 * (c.steps - 1) \
+            - (0.15 if False in c.directions else 0.0)
         if s > score:
             best, score = text, s
     return best
 
 
 def reaching_rule(prev, cur, ctx: Context, library, budget: float = 1.0) -> Match | None:
-    """A specific rule (not a generic one) that takes `prev` to `cur`, preferring one that
-    goes its natural way; None if none does within the budget."""
+    """A specific rule (not a generic one) that takes `prev` to `cur` in one direction,
+    preferring its natural way, then fewer applications; None if none does in the budget."""
     want = canonical(cur)
     if canonical(prev) == want:
-        return Match("rearrange", 0)
+        return Match("rearrange", 0, 0)
     best: Match | None = None
     ctx.deadline = time.monotonic() + budget
     try:
-        for rule in library.rules:
-            if rule.generic or rule.trivial and not rule.rewrites:
-                continue
-            for inverse, start, goal in ((False, prev, want), (True, cur, canonical(prev))):
-                if inverse and not rule.reversible:
+        # elementary rewrites first; a compound one (a whole derivative worked out, the
+        # score-function identity) only when nothing elementary reaches, and as a longer step
+        for elementary, extra in ((True, 0), (False, COMPOUND_EFFORT)):
+            for rule in library.rules:
+                if rule.generic or rule.trivial and not rule.rewrites:
                     continue
-                ctx.target = cur if not inverse else prev
-                ctx.arguments = ()
-                for c in apply_rule(rule, start, ctx, inverse=inverse):
-                    if canonical(c.t) == goal:
-                        m = Match(rule.name, _direction(c, inverse))
-                        if m.direction == 1:
-                            return m
-                        if best is None or m.direction > best.direction:
-                            best = m
-                        break
+                if not elementary and not any(rw.compound for rw in rule.rewrites):
+                    continue
+                for inverse, start, goal in ((False, prev, want), (True, cur, canonical(prev))):
+                    if inverse and not rule.reversible:
+                        continue
+                    ctx.target = cur if not inverse else prev
+                    ctx.arguments = ()
+                    for c in apply_rule(rule, start, ctx, inverse=inverse, elementary=elementary):
+                        # a step is one rule used one way: rewrites of both directions mixed
+                        # (a jump over several steps) do not count
+                        if len(c.directions) == 1 and canonical(c.t) == goal:
+                            m = Match(rule.name, _direction(c, inverse), c.steps + extra)
+                            if best is None or (m.direction, -m.steps) > (best.direction, -best.steps):
+                                best = m
+                            break
+            if best is not None:
+                break
     except OutOfBudget:
         pass
     finally:

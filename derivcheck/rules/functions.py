@@ -76,23 +76,45 @@ def log_of_big_product(t, ctx):
         yield ("sum", p[1], _log(p[2]), *p[3:])
 
 
-def combine_logs(t, ctx):
-    """log a + log b → log(ab), log a − log b → log(a/b), c·log a → log(aᶜ), Σ log → log Π."""
-    if t[0] == "add":
-        logs = []
-        for i, term in enumerate(t[1]):
-            c, rest = split_coefficient(term)
-            if len(rest) == 1 and _is_log(rest[0]) and c in (1, -1):
-                logs.append((i, c, rest[0][2][0]))
-        if len(logs) >= 2:
-            used = {i for i, _, _ in logs}
-            inside = mul(*(x if c == 1 else inv(x) for _, c, x in logs))
-            others = [x for i, x in enumerate(t[1]) if i not in used]
-            yield add(_log(inside), *others)
+def _combine_sum(t, negative: bool | None):
+    """log a + log b → log(ab), log a − log b → log(a/b).  `negative`: True needs a
+    difference, False allows none, None either."""
+    if t[0] != "add":
+        return
+    logs = []
+    for i, term in enumerate(t[1]):
+        c, rest = split_coefficient(term)
+        if len(rest) == 1 and _is_log(rest[0]) and c in (1, -1):
+            logs.append((i, c, rest[0][2][0]))
+    if len(logs) < 2:
+        return
+    has_negative = any(c == -1 for _, c, _ in logs)
+    if negative is not None and has_negative != negative:
+        return
+    used = {i for i, _, _ in logs}
+    inside = mul(*(x if c == 1 else inv(x) for _, c, x in logs))
+    others = [x for i, x in enumerate(t[1]) if i not in used]
+    yield add(_log(inside), *others)
+
+
+def combine_product_logs(t, ctx):
+    yield from _combine_sum(t, False)
+
+
+def combine_quotient_logs(t, ctx):
+    yield from _combine_sum(t, True)
+
+
+def combine_power_log(t, ctx):
+    """c·log a → log(aᶜ)."""
     if t[0] == "mul" and len(t[1]) == 2:
         for c, lg in (t[1], t[1][::-1]):
             if _is_log(lg) and c[0] != "fn":
                 yield _log(("pow", lg[2][0], c))
+
+
+def combine_sum_of_logs(t, ctx):
+    """Σ_k log f → log Π_k f."""
     if t[0] == "sum" and _is_log(t[2]):
         yield _log(("prod", t[1], t[2][2][0], *t[3:]))
 
@@ -268,24 +290,25 @@ RULES = [
           "log of a product into a sum", "sum of logs"),
          "log(ab) = log a + log b, and log Π_k f = Σ_k log f", "a, b > 0",
          (Rewrite(log_of_product), Rewrite(log_of_big_product),
-          Rewrite(combine_logs, natural=False)), depth=4),
+          Rewrite(combine_product_logs, natural=False), Rewrite(combine_sum_of_logs, natural=False)),
+         depth=4),
     Rule("log of a quotient",
          ("log of a quotient", "log of quotient", "quotient rule for logs",
           "logarithm of a quotient", "log(a/b) = log a − log b", "difference of logs"),
          "log(a/b) = log a − log b", "a, b > 0",
-         (Rewrite(log_of_quotient), Rewrite(combine_logs, natural=False)), depth=3),
+         (Rewrite(log_of_quotient), Rewrite(combine_quotient_logs, natural=False)), depth=3),
     Rule("log of a power",
          ("log of a power", "power rule", "power rule for logs", "log of power",
           "logarithm of a power", "log(x^n) = n log x", "bring the exponent down",
           "exponent comes down"),
          "log(xⁿ) = n·log x", "x > 0",
-         (Rewrite(log_of_power), Rewrite(combine_logs, natural=False)), depth=4),
+         (Rewrite(log_of_power), Rewrite(combine_power_log, natural=False)), depth=4),
     Rule("log of a product over an index",
          ("log of a product over an index", "log of a big product", "log of Π",
           "log of a product of probabilities"),
          "log Π_k f(k) = Σ_k log f(k)", "f > 0",
-         (Rewrite(log_of_big_product), Rewrite(log_of_product),
-          Rewrite(combine_logs, natural=False)), depth=4),
+         (Rewrite(log_of_big_product), Rewrite(log_of_product, core=False),
+          Rewrite(combine_sum_of_logs, natural=False)), depth=4),
     Rule("exp and log are inverse",
          ("exp and log are inverse", "exp log inverse", "log undoes exp", "exp undoes log",
           "inverse functions", "log of exp", "exp of log", "exp(log u) = u",

@@ -87,7 +87,7 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
      r"|\bis (?:a )?constant\b|\bare constants?\b", ("derivative of a constant", "linearity")),
     (r"\bnormali[sz]ed\b|\bsums? to (?:one|1)\b", ("normalisation",)),
     (r"^rename\b|^relabel\b", ("rename a bound variable",)),
-    (r"^\S+ terms\b|\bterms of\b|\bterms,? each\b", ("sum of a constant",)),
+    (r"\bterms\b", ("sum of a constant",)),
     (r"^shift\b|^re-?index\b", ("shift the index",)),
     (r"^split off\b|^peel off\b", ("split off a term",)),
     (r"^split the (?:sum|expectation|integral|gradient)", ("linearity",)),
@@ -116,7 +116,9 @@ class Library:
 
     def named(self, phrase: str) -> list[Rule]:
         s = normalise_text(phrase)
-        for v in _variants(s):
+        # a remark in brackets at the end, `product rule (misremembered)`, names nothing
+        bare = re.sub(r"\s*\([^()]*\)$", "", s)
+        for v in _variants(s) + (_variants(bare) if bare != s else []):
             if v in self.by_alias:
                 return self.by_alias[v]
         for pattern, names in _PATTERNS:

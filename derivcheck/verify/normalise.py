@@ -242,6 +242,7 @@ def free(t) -> frozenset:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def size(t) -> int:
     return 1 + sum(size(k) for k in children(t))
 

@@ -35,7 +35,9 @@ class Misordering:
 
 
 class Edges:
-    """Which step may follow which (cached): by its hint, or by one rule."""
+    """Which step may follow which (cached): by its hint, or by one rule; and whether the
+    rule goes its natural way (for a step that one rule reaches in both directions, only a
+    natural way that the reverse lacks counts)."""
 
     def __init__(self, steps: tuple[Step, ...], scope: Scope, use_hints: bool = True,
                  deadline: float | None = None):
@@ -47,40 +49,57 @@ class Edges:
         self.use_hints = use_hints
         self.library = library()
         self.ctx = Context(scope, self.flat.values())
-        self._cache: dict[tuple[int, int], tuple[bool, int, str | None]] = {}
+        self._reach: dict[tuple[int, int], object] = {}
+        self._cache: dict[tuple[int, int], tuple[bool, str | None]] = {}
         self.deadline = deadline
 
-    def edge(self, i: int, j: int) -> tuple[bool, int, str | None]:
-        """(good, direction, rule) for step j written right after step i."""
+    def _check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            from ..rules.base import OutOfBudget
+
+            raise OutOfBudget
+
+    def reach(self, i: int, j: int):
+        """The best rule taking step i to step j (rules.check.Match), or None."""
+        from ..rules.check import reaching_rule
+
+        k = (i, j)
+        if k not in self._reach:
+            self._check_time()
+            self._reach[k] = reaching_rule(self.flat[i], self.flat[j], self.ctx, self.library)
+        return self._reach[k]
+
+    def edge(self, i: int, j: int) -> tuple[bool, str | None]:
+        """(good, rule) for step j written right after step i."""
         k = (i, j)
         if k not in self._cache:
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                from ..rules.base import OutOfBudget
-
-                raise OutOfBudget
+            self._check_time()
             self._cache[k] = self._compute(i, j)
         return self._cache[k]
 
     def _compute(self, i: int, j: int):
-        from ..rules.check import check_hint, reaching_rule
+        from ..rules.check import check_hint
 
         hint = self.steps[j].hint if self.use_hints else None
         if hint is not None:
             r = check_hint(hint.text, self.steps[i].expr, self.steps[j].expr, self.scope,
                            self.library, holds=True, ctx=self.ctx)
-            if r.status is HintStatus.UNKNOWN_RULE:
-                hint = None  # a hint we cannot read says nothing about the order
-            else:
-                good = r.status is HintStatus.ACCOUNTS
-                direction = 0
-                if good:
-                    m = reaching_rule(self.flat[i], self.flat[j], self.ctx, self.library)
-                    direction = m.direction if m is not None else 0
-                return good, direction, r.rule
-        m = reaching_rule(self.flat[i], self.flat[j], self.ctx, self.library)
-        if m is None:
-            return False, 0, None
-        return True, m.direction, m.rule
+            if r.status is not HintStatus.UNKNOWN_RULE:  # an unknown rule says nothing
+                return r.status is HintStatus.ACCOUNTS, r.rule
+        m = self.reach(i, j)
+        return (True, m.rule) if m is not None else (False, None)
+
+    def direction(self, i: int, j: int) -> int:
+        """+1 when a rule takes i to j its natural way and none takes j to i so; −1 for
+        the opposite; 0 otherwise."""
+        forward, backward = self.reach(i, j), self.reach(j, i)
+        a = forward is not None and forward.direction == 1
+        b = backward is not None and backward.direction == 1
+        return int(a) - int(b)
+
+    def effort(self, i: int, j: int) -> int:
+        m = self.reach(i, j)
+        return m.steps if m is not None else 0
 
 
 def find_misordered(steps: tuple[Step, ...], scope: Scope,
@@ -146,23 +165,25 @@ def find_order(d: Derivation, scope: Scope) -> OrderResult:
         return OrderResult(d, (tuple(indices),), (), 0, n - 1,
                            (f"more than {MAX_STEPS} steps: the order is not searched",))
     edges = Edges(steps, scope)
-    # best[(mask, last)] = (score, paths); score = (good edges, natural-direction total)
-    best: dict[tuple[int, int], tuple[tuple[int, int], list[tuple[int, ...]]]] = {}
+    # best[(mask, last)] = (score, paths); score = (good edges, natural direction, −effort)
+    best: dict[tuple[int, int], tuple[tuple[int, int, int], list[tuple[int, ...]]]] = {}
     for k, i in enumerate(indices):
-        best[(1 << k, k)] = ((0, 0), [(i,)])
+        best[(1 << k, k)] = ((0, 0, 0), [(i,)])
     for mask in range(1, 1 << n):
         for last in range(n):
             entry = best.get((mask, last))
             if entry is None:
                 continue
-            (good, direction), paths = entry
+            (good, direction, effort), paths = entry
             for nxt in range(n):
                 if mask & (1 << nxt):
                     continue
-                ok, dirn, _ = edges.edge(indices[last], indices[nxt])
-                score = (good + ok, direction + (dirn if ok else 0))
+                a, b = indices[last], indices[nxt]
+                ok = edges.edge(a, b)[0]
+                score = (good + ok, direction + (edges.direction(a, b) if ok else 0),
+                         effort - (edges.effort(a, b) if ok else 0))
                 key = (mask | (1 << nxt), nxt)
-                new_paths = [p + (indices[nxt],) for p in paths]
+                new_paths = [p + (b,) for p in paths]
                 old = best.get(key)
                 if old is None or score > old[0]:
                     best[key] = (score, new_paths[:MAX_TIES])
@@ -177,6 +198,5 @@ def find_order(d: Derivation, scope: Scope) -> OrderResult:
             orders.extend(p for p in paths if p not in orders)
     orders.sort(key=lambda p: (_inversions(p), p))
     chosen = orders[0]
-    rules = tuple(edges.edge(a, b)[2] if edges.edge(a, b)[0] else None
-                  for a, b in zip(chosen, chosen[1:]))
+    rules = tuple(edges.edge(a, b)[1] for a, b in zip(chosen, chosen[1:]))
     return OrderResult(d, tuple(orders[:MAX_TIES]), rules, top[0], n - 1)
