@@ -76,6 +76,7 @@ EXPECT_WORDS = {"E", "𝔼"}
 OPERAND_END = {"NUMBER", "NAME", "RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "BANG", "PLACEHOLDER",
                "RIGHTBAR"}
 CALLABLE_HEADS = {"NAME", "FUNC"}
+INVERSE = re.compile(r"\s*\{\s*-\s*1\s*\}\s*(?:\(|\\left\s*\(|\\[bB]igg?l?\s*\()")
 TOP_SUFFIXES = re.compile(r"\s*(?:\{\s*)?(?:\\top|\\intercal|\\mathsf\{T\}|\\mathrm\{T\}|\\!\\top)(?:\s*\})?")
 DERIV_VAR = r"(?:\\[A-Za-z]+|[A-Za-z])(?:_(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?'*"
 DERIV_DEN = re.compile(r"\s*(d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\}|\\partial)\s*(" + DERIV_VAR
@@ -583,6 +584,11 @@ class _Tokenizer:
             self.advance_to(self.i + 1)
         if ch == "^" and self.superscript_name(sl, sc):
             return
+        if ch == "^" and self.prev_kind() == "NAME" and INVERSE.match(text, self.i):
+            name = self.tokens[-1]
+            raise self.fail(f"`{name}^{{-1}}(…)` is ambiguous: the inverse function {name}⁻¹ applied to (…), "
+                            f"or 1/{name} times (…); write {name}^{{-1}} \\cdot (…) or name the inverse",
+                            name.line, name.column, "ambiguous")
         if ch == "(":
             call = self.callable
             self.emit("CALL_LPAR" if call else "LPAR", "(", start, sl, sc)
