@@ -94,6 +94,9 @@ class _LatexToAst(_ToAst):
     def body(self, items):
         return _strip(items[1])
 
+    def braced_body(self, items):
+        return _strip(items[2])
+
     def expect(self, items):
         e, _, _, var, _, dist, _, body = items
         return A.RawExpect(_var_name(var), dist, body, e.line, e.column)

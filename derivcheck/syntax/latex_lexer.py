@@ -160,10 +160,15 @@ class _Tokenizer:
         self.pending_sub_owner: str | None = None
         self.labels = labels  # names with a label superscript (`ρ^π`); None: every one is
         self.integrals = 0  # integrals whose differential has not been read yet
+        self.wrapper_start: tuple[int, int, int] | None = None
 
     # -- helpers -------------------------------------------------------------------
     def emit(self, kind: str, value: str, start: int, sl: int, sc: int) -> Token:
         after_pow = self.prev_kind() == "POW"
+        if self.wrapper_start is not None:
+            # the first token inside `\mathop{…}` or `\boldsymbol{…}` starts at the wrapper
+            start, sl, sc = self.wrapper_start
+            self.wrapper_start = None
         tok = Token(kind, value, start_pos=start, line=sl, column=sc,
                     end_line=self.line, end_column=self.col, end_pos=self.i)
         self.tokens.append(tok)
@@ -454,6 +459,8 @@ class _Tokenizer:
         # a font around other math (`\boldsymbol{\theta}`, `\mathop{\mathbb{E}}`): read the inside
         self.advance_to(a)
         self.stack.append(_Open("quiet"))
+        if self.wrapper_start is None:
+            self.wrapper_start = (start, sl, sc)
 
     def differential(self, start, sl, sc) -> None:
         """`\\mathrm{d}x`, `\\mathrm{d}\\tau`: the differential of an integral."""
