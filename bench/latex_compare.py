@@ -204,7 +204,7 @@ CASES = [
 
 def run_derivcheck(cases: list[Case]) -> list[dict]:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from derivcheck.documents import readings
+    from derivcheck.syntax.latex_readings import readings
     from derivcheck.semantics import Resolver
     from derivcheck.source import read_deriv
     from derivcheck.syntax import latex
@@ -308,19 +308,19 @@ def _alarm(signum, frame):
 
 
 def worker(name: str) -> None:
-    """Read the case numbers from stdin, parse each with `name`, write the results as JSON."""
+    """Parse every case with the reader `name`, judge it against its sympy meaning, print JSON."""
     import sympy as sp
 
-    fresh = None
+    refresh = None
     if name == "latex2sympy2":
+        import functools
         import importlib
 
         import latex2sympy2
 
-        def fresh():
-            # latex2sympy2 keeps module-level state that one input can corrupt for the next
-            # (`var` becomes a Symbol): each input gets a freshly loaded module, untimed
-            importlib.reload(latex2sympy2)
+        # latex2sympy2 keeps module-level state that one input can corrupt for the next
+        # (`var` becomes a Symbol): each input gets a freshly loaded module, untimed
+        refresh = functools.partial(importlib.reload, latex2sympy2)
 
         def parse(text):
             return latex2sympy2.latex2sympy(text)
@@ -339,8 +339,8 @@ def worker(name: str) -> None:
         pass
     out = []
     for case in CASES:
-        if fresh is not None:
-            fresh()
+        if refresh is not None:
+            refresh()
         start = time.perf_counter()
         signal.alarm(10)
         try:

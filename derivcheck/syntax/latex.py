@@ -9,7 +9,8 @@ from lark import Lark, Token, UnexpectedInput, UnexpectedToken
 from .. import ast as A
 from ..diagnostics import Diagnostic
 from ..errors import InputError, LimitError
-from .latex_lexer import OPERAND_END, TOKEN_NAMES, LexError, tokenize
+from .latex_lexer import OPERAND_END, LexError, tokenize
+from .latex_tables import TOKEN_NAMES
 from .plain import _cache_file, _GrammarMisuse, _strip, _TokenListLexer, _ToAst, _var_name
 
 OPENERS = {"LPAR", "CALL_LPAR", "LBRACK", "LBRACE", "ABSOPEN", "OPTOPEN", "LEFTDOT"}
