@@ -248,3 +248,11 @@ def test_no_rule_alias_is_claimed_by_two_unrelated_rules_by_accident():
     shared = {a: [r.name for r in rs] for a, rs in lib.by_alias.items() if len(rs) > 1}
     # "power rule" is both the derivative of xⁿ and the log of a power, as people use it
     assert set(shared) <= {"power rule"}, shared
+
+
+def test_docs_name_every_rule():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "hints.md").read_text(encoding="utf-8")
+    missing = [r.name for r in library().rules if r.name not in doc]
+    assert not missing, f"docs/hints.md does not mention {missing}"

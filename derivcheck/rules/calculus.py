@@ -192,6 +192,12 @@ def trivial_derivative(t, ctx):
             yield ONE
 
 
+def zero_inside(t, ctx):
+    """Helper: a linear operator of 0 is 0 (E_{τ~p}[0] = 0, Σ_k 0 = 0)."""
+    if t[0] in ("sum", "E", "int", "d") and body_of(t) == ZERO:
+        yield ZERO
+
+
 def grad_over_terms(t, ctx):
     """Helper: ∇ of a sum is the sum of the ∇s (to reach the terms that vanish)."""
     if t[0] == "d" and t[2][0] == "add":
@@ -456,7 +462,7 @@ def by_parts(t, ctx):
 LINEARITY_REWRITES = (
     Rewrite(split_over_sum), Rewrite(pull_constants_out), Rewrite(grad_inside),
     Rewrite(combine_operators, natural=False), Rewrite(grad_outside, natural=False),
-    Rewrite(distribute_inside, core=False),
+    Rewrite(distribute_inside, core=False), Rewrite(zero_inside, core=False),
 )
 
 HELPERS = (Rewrite(trivial_derivative, core=False),)
@@ -489,7 +495,8 @@ RULES = [
           "is a constant", "are constants", "the derivative of a constant is 0"),
          "∂c/∂v = 0 when c does not depend on v (∇ may be distributed over the terms first)",
          "c does not depend on v, definitions and declared arguments considered",
-         (Rewrite(zero_derivative), Rewrite(grad_over_terms, core=False)), depth=6, reversible=False),
+         (Rewrite(zero_derivative), Rewrite(grad_over_terms, core=False),
+          Rewrite(zero_inside, core=False)), depth=6, reversible=False),
     Rule("product rule",
          ("product rule", "leibniz product rule", "derivative of a product"),
          "∂(fg) = ∂f·g + f·∂g", "",

@@ -189,6 +189,8 @@ def _numeric_root(value, exponent):
     if exponent[0] != "num" or exponent[1].denominator != 1 or not 2 <= exponent[1] <= 4 or value <= 0:
         return None
     k = int(exponent[1])
+    if value.numerator > 10 ** 30 or value.denominator > 10 ** 30:
+        return None
     root = []
     for part in (value.numerator, value.denominator):
         r = round(part ** (1 / k))

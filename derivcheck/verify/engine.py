@@ -242,4 +242,5 @@ def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset()
     # the reasoning after the truth: hints, and the order of the steps (verify/reasoning.py)
     from .reasoning import judge
 
-    return judge(DerivationResult(d, tuple(results), diags), scope, broken)
+    return judge(DerivationResult(d, tuple(results), diags), scope, broken,
+                 deadline=options.file_deadline)

@@ -12,14 +12,19 @@ from ..scope import Scope
 from .normalise import flat, size
 
 MAX_NODES = 2000  # a step larger than this (flat form) is not judged for its hint
+BUDGET = 20.0  # seconds for the hints of one derivation; later hints are not judged
 ORDER_BUDGET = 10.0  # seconds for looking for a better order of one chain
 
 
-def judge(result: DerivationResult, scope: Scope, broken=frozenset()) -> DerivationResult:
-    """The result with each step's `hint_check` and the chain's `misordered` filled in."""
-    from ..rules import Context
-    from ..rules.check import check_hint
-    from ..rules import library
+def judge(result: DerivationResult, scope: Scope, broken=frozenset(),
+          deadline: float | None = None) -> DerivationResult:
+    """The result with each step's `hint_check` and the chain's `misordered` filled in;
+    nothing is judged past `deadline` (the file's), or past this module's own budgets."""
+    from ..rules import Context, library
+    from ..rules.check import HINT_BUDGET, check_hint
+
+    own = time.monotonic() + BUDGET
+    deadline = own if deadline is None else min(deadline, own)
 
     steps = result.derivation.steps
     if not any(s.hint for s in steps[1:]) and result.derivation.order_unknown:
@@ -39,10 +44,13 @@ def judge(result: DerivationResult, scope: Scope, broken=frozenset()) -> Derivat
         prev = steps[k - 1]
         if {step.index, prev.index} & (set(broken) | too_big):
             continue
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
         try:
             hc = check_hint(step.hint.text, prev.expr, step.expr, scope, library(),
                             holds=r.verdict.holds if r.verdict is not Verdict.UNKNOWN else None,
-                            ctx=ctx)
+                            ctx=ctx, budget=min(HINT_BUDGET, left))
         except RecursionError:
             continue
         new_results[k] = dataclasses.replace(r, hint_check=hc)
@@ -53,14 +61,13 @@ def judge(result: DerivationResult, scope: Scope, broken=frozenset()) -> Derivat
         return out
     if not all(r.verdict.holds for r in result.steps[1:]):
         return out
-    return _misordering(out, scope, hint_ok)
+    return _misordering(out, scope, hint_ok, min(deadline, time.monotonic() + ORDER_BUDGET))
 
 
-def _misordering(result: DerivationResult, scope: Scope, hint_ok) -> DerivationResult:
+def _misordering(result: DerivationResult, scope: Scope, hint_ok, deadline: float) -> DerivationResult:
     from ..rules.base import OutOfBudget
     from .order import find_misordered
 
-    deadline = time.monotonic() + ORDER_BUDGET
     try:
         found = find_misordered(result.derivation.steps, scope, hint_ok, deadline=deadline)
     except (OutOfBudget, RecursionError):
