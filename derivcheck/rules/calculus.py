@@ -21,7 +21,7 @@ from ..verify.normalise import (
     sub,
 )
 from .base import Context, Rewrite, Rule
-from .tree import everywhere, fresh, positions, rename_bound, subst
+from .tree import all_names, everywhere, fresh, positions, rename_bound, subst
 
 LINEAR = ("sum", "E", "int", "d")
 
@@ -85,11 +85,11 @@ def grad_inside(t, ctx):
         if any(x is not None and ctx.depends(x, v) for x in inner[3:]):
             return
         if inner[1] == v:
-            inner = rename_bound(inner, fresh(v, free(inner)))
+            inner = rename_bound(inner, fresh(v, all_names(inner)))
         yield with_body(inner, ("d", v, inner[2]))
     elif inner[0] == "E" and not ctx.depends(inner[2], v):
         if inner[1] == v:
-            inner = rename_bound(inner, fresh(v, free(inner)))
+            inner = rename_bound(inner, fresh(v, all_names(inner)))
         yield ("E", inner[1], inner[2], ("d", v, inner[3]))
 
 
@@ -234,7 +234,7 @@ def outer_derivative(f, g):
         return mul(e, power(g, add(e, MINUS_ONE)))
     if f[0] == "app":
         i = next(k for k, a in enumerate(f[2]) if a is g)
-        u = fresh("u", free(f))
+        u = fresh("u", all_names(f))
         args = f[2][:i] + (("sym", u),) + f[2][i + 1:]
         return ("at", ("d", u, ("app", f[1], args)), u, g)
     return None

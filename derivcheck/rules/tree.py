@@ -3,6 +3,7 @@ pattern (an identity's side) up to commutativity and associativity."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 
@@ -17,15 +18,34 @@ from ..verify.normalise import (
     rebuild,
 )
 
-_fresh = itertools.count(1)
 MAX_AC_CHILDREN = 8  # larger sums/products are matched in written order only
 
 
 def fresh(base: str, avoid: frozenset | set = frozenset()) -> str:
-    while True:
-        name = f"{base.split('~')[0]}~{next(_fresh)}"
+    """`base~k` for the smallest k that is not in `avoid`: the same trees always get the
+    same names (a report must not depend on what was checked before)."""
+    stem = base.split("~")[0]
+    for k in itertools.count(1):
+        name = f"{stem}~{k}"
         if name not in avoid:
             return name
+    raise AssertionError  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=65536)
+def all_names(t) -> frozenset:
+    """Every symbol and bound-variable name in `t` (free or not)."""
+    out = set()
+    if t[0] == "sym":
+        out.add(t[1])
+    var = binder_var(t)
+    if var is not None:
+        out.add(var)
+    if t[0] == "d":
+        out.add(t[1])
+    for k in children(t):
+        out |= all_names(k)
+    return frozenset(out)
 
 
 def positions(t, path: tuple = ()) -> Iterator[tuple[tuple, tuple]]:
@@ -84,7 +104,7 @@ def subst(t, mapping: dict):
     incoming = set().union(*(free(v) for v in inner.values())) if inner else set()
     new_var = var
     if var in incoming:
-        avoid = incoming | set().union(*(free(k) for k in kids)) | set(mapping)
+        avoid = incoming | set().union(*(all_names(k) for k in kids)) | set(mapping)
         new_var = fresh(var, avoid)
         inner[var] = ("sym", new_var)
     out = [subst(k, inner) if bound else subst(k, mapping) for k, bound in zip(kids, bound_children(t))]
