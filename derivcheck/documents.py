@@ -37,7 +37,7 @@ TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
 MD_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)^\1?\2[ \t]*$", re.S | re.M)
 MD_INLINE_CODE = re.compile(r"`[^`\n]+`")
-DIRECTIVE = re.compile(r"(let|assume)\s|(title|expect|derivcheck)\s*:")
+DIRECTIVE = re.compile(r"(let|assume)\s|(title|expect|derivcheck|order)\s*:")
 ROW_SCAN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}()\[\]=<>≤≥≠]|\S")
 SCAN_RELATIONS = {"=", "<", ">", "≤", "≥", "≠", "\\le", "\\leq", "\\ge", "\\geq", "\\ne", "\\neq",
                   "\\lt", "\\gt", "\\leqslant", "\\geqslant", "\\approx", "\\propto", "\\equiv",
@@ -395,19 +395,22 @@ class DocumentReader:
         reader.scope = scope
         events = sorted([(d.offset, 0, d) for d in directives] + [(b.start, 1, b) for b in blocks],
                         key=lambda e: (e[0], e[1]))
-        title, skip = "", False
+        title, skip, shuffled = "", False, False
         for _, _, event in events:
             if isinstance(event, Directive):
+                value = event.text.split(":", 1)[1].strip() if ":" in event.text else ""
                 if event.word in ("let", "assume"):
                     self.declare(reader, event, scope, decls)
                 elif event.word == "title":
-                    title = event.text.split(":", 1)[1].strip()
-                elif event.word == "derivcheck" and event.text.split(":", 1)[1].strip() == "skip":
+                    title = value
+                elif event.word == "derivcheck" and value == "skip":
                     skip = True
+                elif event.word == "order":
+                    shuffled = value == "unknown"  # steps given in no order: `derivcheck order`
                 continue
             if not skip:
-                self.block(event, chars, scope, decls, title)
-            title, skip = "", False
+                self.block(event, chars, scope, decls, title, shuffled)
+            title, skip, shuffled = "", False, False
         return self.result
 
     def declare(self, reader: _DeclarationReader, d: Directive, scope: Scope, decls: list) -> None:
@@ -417,7 +420,8 @@ class DocumentReader:
         for diag in reader.result.diagnostics[before:]:
             self.result.diagnostics.append(dataclasses.replace(diag, source_line=self.loc.source_line(diag.line)))
 
-    def block(self, block: Block, chars: list[str], scope: Scope, decls: list, title: str) -> None:
+    def block(self, block: Block, chars: list[str], scope: Scope, decls: list, title: str,
+              shuffled: bool = False) -> None:
         block_rows = rows(chars, block, self.loc)
         for n, chain in enumerate(chains(block_rows)):
             first, last = chain[0], chain[-1]
@@ -435,10 +439,10 @@ class DocumentReader:
             if not tokens:
                 continue
             chain_title = title if title and n == 0 else f"{block.kind} at line {tokens[0].line}"
-            self.derivation(chain, tokens, first.start, local, decls, chain_title, chars)
+            self.derivation(chain, tokens, first.start, local, decls, chain_title, chars, shuffled)
 
     def derivation(self, chain: list[Row], tokens, base: int, scope: Scope, decls: list, title: str,
-                   chars: list[str]) -> None:
+                   chars: list[str], shuffled: bool = False) -> None:
         pieces, rels = latex.split_relations(tokens)
         notes: list[str] = []
         resolver = Resolver(scope, notes)
@@ -478,7 +482,7 @@ class DocumentReader:
                 self.result.diagnostics.append(Diagnostic("limit", problem, steps[0].line, 1))
             return
         self.result.derivations.append(Derivation(title, steps[0].line, tuple(steps), tuple(decls),
-                                                  False, tuple(notes)))
+                                                  shuffled, tuple(notes)))
         self.result.broken.append(broken)
         self.result.scopes.append(scope)
 

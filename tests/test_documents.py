@@ -253,3 +253,30 @@ def test_math_in_a_hint_is_given_to_the_hint_checker_in_plain_notation():
             "&= x \\tag{$\\iint$ stays}\n\\end{align}\n")
     parsed = read(text)
     assert hints(parsed) == [None, "as sqrt(u^2) = |u| for u ≥ 0", "$\\iint$ stays"]
+
+
+def test_an_order_comment_marks_steps_given_in_no_order():
+    text = "% order: unknown\n\\[ a = b = c \\]\n\\[ x = x \\]\n"
+    assert [d.order_unknown for d in read(text).derivations] == [True, False]
+
+
+def _expect_clauses(path: Path) -> list[str]:
+    """The expect clauses of a file, in order; positions of parse errors left out (a twin's
+    lines and columns are its own)."""
+    import re
+
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\s*(?:[#%]|<!--)\s*expect:\s*(.*?)\s*(?:-->)?\s*$", line)
+        if m:
+            out.append(re.sub(r"parse error at \d+:\d+", "parse error at L:C", m.group(1)))
+    return out
+
+
+def test_every_plain_example_has_a_latex_twin_with_the_same_expectations():
+    plain = sorted((ROOT / "derivations").glob("*.deriv"))
+    assert len(plain) >= 80
+    for deriv in plain:
+        twins = [deriv.with_suffix(s) for s in (".tex", ".md") if deriv.with_suffix(s).exists()]
+        assert twins, f"derivations/{deriv.name} has no LaTeX twin: add {deriv.stem}.tex or .md"
+        assert _expect_clauses(twins[0]) == _expect_clauses(deriv), f"{twins[0].name} expects otherwise"
