@@ -135,6 +135,7 @@ def grade(ctx: click.Context, key: str, submissions: tuple[str, ...], out: str, 
     click.echo(grades_summary.render(outcome.grades, title=outcome.key.title, points=outcome.key.points))
     rate = f"{s.graded / s.seconds:.1f}/s" if s.seconds > 0 else "—"
     click.echo(f"\ngraded {s.graded} in {s.seconds:.1f} s ({rate}), step cache hit rate {s.hit_rate:.0%}"
+               + (f"; {s.copies} identical answers graded once" if s.copies else "")
                + (f"; {s.reused} read back from the journal" if s.reused else "")
                + (f"; {s.timeouts} timed out" if s.timeouts else "")
                + (f"; {s.crashes} worker{'s' if s.crashes != 1 else ''} died and were replaced" if s.crashes else ""))

@@ -241,3 +241,10 @@ def test_what_cannot_be_graded_still_gets_a_grade_with_the_reason(pg, text, stat
     g = grade(pg, text)
     assert (g.status, g.score, g.max_score) == (status, 0, 10)
     assert reason in g.reason and g.summary.startswith("not graded: ")
+
+
+def test_a_submission_defining_names_that_double_at_each_level_is_bounded(pg):
+    lets = "let a0 := θ + θ\n" + "".join(f"let a{i} := a{i - 1} + a{i - 1}\n" for i in range(1, 40))
+    g = grade(pg, lets + "∇_θ J(θ)\n= a39\n= a39 + 0\n")
+    assert g.status == "graded" and [s.verdict for s in g.steps] == ["start", "unknown", "unknown"]
+    assert g.steps[1].reason.startswith("limit: expression too large")

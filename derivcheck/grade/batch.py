@@ -59,6 +59,7 @@ class Stats:
     reused: int = 0  # read back from the journal
     timeouts: int = 0
     crashes: int = 0  # worker deaths (a retried submission counts each time)
+    copies: int = 0  # answers identical to an earlier one in the run, graded once for both
     seconds: float = 0.0
     cache_hits: int = 0
     cache_misses: int = 0
@@ -138,30 +139,43 @@ def run(ctx: Context, subs: list[Submission], *, jobs: int = 0, time_limit: floa
     from .score import digest
 
     todo = []
+    first: dict[tuple[str, str], int] = {}  # an answer's text and notation → its first submission
+    copies: dict[int, list[int]] = {}  # that submission → later ones with the same answer
     for i, s in enumerate(subs):
         if s.text is None:
             results[i] = not_graded(s.id, "unreadable", s.problem, ctx.key.points, flags=s.flags)
             continue
-        before = previous.get((s.id, digest(s.text)))
+        dg = digest(s.text)
+        before = previous.get((s.id, dg))
         if before is not None and before.status != "crashed":
             results[i] = before
             stats.reused += 1
+        elif (dg, s.suffix) in first:  # the same answer again (grading is deterministic)
+            copies.setdefault(first[dg, s.suffix], []).append(i)
         else:
+            first[dg, s.suffix] = i
             todo.append(i)
 
-    def finish(i: int, g: Grade) -> None:
+    def record(i: int, g: Grade) -> None:
         if subs[i].flags:
             g = _with_flags(g, subs[i].flags)
         if not g.digest and subs[i].text is not None:
             g = _with_digest(g, digest(subs[i].text))
         results[i] = g
-        stats.graded += 1
-        stats.cache_hits += g.cache_hits
-        stats.cache_misses += g.cache_misses
         if journal is not None:
             journal.add(g)
         if progress is not None:
             progress(len(results), len(subs))
+
+    def finish(i: int, g: Grade) -> None:
+        stats.graded += 1
+        stats.cache_hits += g.cache_hits
+        stats.cache_misses += g.cache_misses
+        record(i, g)
+        for j in copies.get(i, ()):
+            stats.graded += 1
+            stats.copies += 1
+            record(j, _copy(g, subs[j].id))
 
     if progress is not None:
         progress(len(results), len(subs))
@@ -176,6 +190,12 @@ def run(ctx: Context, subs: list[Submission], *, jobs: int = 0, time_limit: floa
             journal.close()
     stats.seconds = time.monotonic() - started
     return [results[i] for i in range(len(subs))], stats
+
+
+def _copy(g: Grade, sid: str) -> Grade:
+    import dataclasses
+
+    return dataclasses.replace(g, id=sid, cache_hits=0, cache_misses=0)
 
 
 def _with_flags(g: Grade, flags: tuple[str, ...]) -> Grade:

@@ -6,6 +6,7 @@ with the key's own steps before the workers start), keyed by the step's two side
 normal form: a step written `R(τ) Pr_θ(τ)` where another student wrote `Pr_θ(τ) R(τ)` is
 checked once.  The loop itself is the engine's: every step against the student's own previous
 line, and steps after the first wrong one marked as following from it (follow-through).
+A line's normal form is computed once, for the cache key and for matching alike.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 
 from ..model import Derivation, DerivationResult, Step, StepResult, Verdict
-from ..scope import Scope, unfold
+from ..scope import Scope
 from ..verify.engine import Checker, Options
-from ..verify.normalise import normal_form
+from . import match
 
 
 class RunCache:
@@ -53,7 +54,7 @@ def fingerprint(scope: Scope) -> tuple:
 
 
 class CachingChecker(Checker):
-    """The engine's checker, consulting the run's cache first."""
+    """The engine's checker, consulting the run's cache first (by the pair's normal forms)."""
 
     def __init__(self, scope: Scope, options: Options, cache: RunCache | None = RUN_CACHE):
         super().__init__(scope, options)
@@ -61,15 +62,11 @@ class CachingChecker(Checker):
         self.key = fingerprint(scope) if cache is not None else None
         self.hits = self.misses = 0
 
-    def check_pair(self, prev, cur, relation: str) -> tuple:
-        if self.run_cache is None:
-            return super().check_pair(prev, cur, relation)
-        try:
-            key = (self.key, normal_form(unfold(prev, self.scope)), normal_form(unfold(cur, self.scope)),
-                   relation)
-            hash(key)
-        except (RecursionError, TypeError):
-            return super().check_pair(prev, cur, relation)
+    def check_forms(self, prev, cur, relation: str, before, after) -> tuple:
+        """`check_pair`, with the two sides' normal forms already known (None: do not cache)."""
+        if self.run_cache is None or before is None or after is None:
+            return self.check_pair(prev, cur, relation)
+        key = (self.key, before, after, relation)
         found = self.run_cache.entries.get(key)
         if found is not None:
             self.hits += 1
@@ -77,21 +74,22 @@ class CachingChecker(Checker):
             return found
         self.misses += 1
         self.run_cache.misses += 1
-        result = super().check_pair(prev, cur, relation)
+        result = self.check_pair(prev, cur, relation)
         if len(self.run_cache.entries) < _MAX_ENTRIES:
             self.run_cache.entries[key] = result
         return result
 
 
 def check_steps(d: Derivation, scope: Scope, broken: set[int], opts: Options,
-                cache: RunCache | None = RUN_CACHE) -> tuple[DerivationResult, CachingChecker]:
+                cache: RunCache | None = RUN_CACHE) -> tuple[DerivationResult, list]:
     """Each step against the line before it; after the first wrong step, follow-through.
 
-    Pass `cache=None` for a submission that defines names of its own (`let f := …`): such
-    definitions could be written to blow up when unfolded, and the cache key unfolds them
-    before the engine's size limits would.
+    Returns the result and each line's normal form (None for an unreadable line), which the
+    cache keys on and the matching reuses.  Pass `cache=None` for a submission that defines
+    names of its own (`let f := …`): a cache entry must not depend on a student's definitions.
     """
     checker = CachingChecker(scope, opts, cache)
+    forms = [None if s.index in broken else match.form(s.expr, scope) for s in d.steps]
     results: list[StepResult] = []
     first_error: int | None = None
     for i, step in enumerate(d.steps):
@@ -107,8 +105,8 @@ def check_steps(d: Derivation, scope: Scope, broken: set[int], opts: Options,
             r = StepResult(step, Verdict.UNKNOWN, "the previous step could not be read", follows_error=follows)
         else:
             try:
-                verdict, reason, cex, diagnosis, notes = checker.check_pair(prev.expr, step.expr,
-                                                                            step.relation or "=")
+                verdict, reason, cex, diagnosis, notes = checker.check_forms(
+                    prev.expr, step.expr, step.relation or "=", forms[i - 1], forms[i])
             except RecursionError:
                 verdict, reason, cex, diagnosis, notes = (Verdict.UNKNOWN, "limit: expression nested too deeply",
                                                           None, "", ())
@@ -116,4 +114,4 @@ def check_steps(d: Derivation, scope: Scope, broken: set[int], opts: Options,
         if first_error is None and r.verdict in (Verdict.REFUTED, Verdict.UNKNOWN):
             first_error = step.index
         results.append(r)
-    return DerivationResult(d, tuple(results)), checker
+    return DerivationResult(d, tuple(results)), forms

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from .. import limits
 from ..scope import Scope, unfold
 from ..verify.normalise import ONE, ZERO, children, key, normal_form
 
@@ -32,8 +33,13 @@ _SEARCH_BUDGET = 50_000  # nodes of the exact order search before it settles for
 
 
 def form(node, scope: Scope):
-    """The light normal form of a step with every definition unfolded; None if it has none."""
+    """The light normal form of a step with every definition unfolded; None if it has none
+    (a placeholder for an unreadable line, or definitions that unfold past the size limit)."""
     try:
+        if scope.definitions:
+            cap = limits.current().nodes  # a submission may define names that double at each level
+            if limits.unfolded_size(node, scope, cap) > cap:
+                return None
         return normal_form(unfold(node, scope))
     except (TypeError, RecursionError):
         return None

@@ -70,13 +70,15 @@ def _document_reader(text: str, kind: str, declarations: tuple[Declaration, ...]
                     decls.append(d)
                 self.pending = None
 
-        def declare(self, reader, d, scope, decls) -> None:
+        # both take the file's scope and declaration list third and fourth; what follows
+        # is passed on as it comes
+        def declare(self, reader, d, scope, decls, *rest, **options) -> None:
             self._inject(scope, decls)
-            super().declare(reader, d, scope, decls)
+            super().declare(reader, d, scope, decls, *rest, **options)
 
-        def block(self, block, chars, scope, decls, title) -> None:
+        def block(self, block, chars, scope, decls, *rest, **options) -> None:
             self._inject(scope, decls)
-            super().block(block, chars, scope, decls, title)
+            super().block(block, chars, scope, decls, *rest, **options)
 
     return _KeyedDocumentReader(text, kind)
 

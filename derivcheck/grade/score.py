@@ -60,9 +60,9 @@ def grade_submission(key: AnswerKey, sid: str, text: str, suffix: str, opts,
             if len(broken) >= len(d.steps):
                 continue  # not one line could be read: nothing to grade
             own_defs = any(isinstance(x, Definition) for x in d.declarations[len(decls):])
-            result, _ = check_steps(d, scope, broken, opts, None if own_defs else cache)
+            result, forms = check_steps(d, scope, broken, opts, None if own_defs else cache)
             for route in routes:
-                g = _evaluate(key, route, result, scope, broken, sid, dg, errors)
+                g = _evaluate(key, route, result, forms, scope, sid, dg, errors)
                 if best is None or g.score > best.score:
                     best = g
     if best is None:
@@ -91,12 +91,12 @@ def _num(x: float) -> str:
 class _Evaluation:
     """The facts one (derivation, route) pair is scored on."""
 
-    def __init__(self, route: Route, result: DerivationResult, scope: Scope, broken: set[int]):
+    def __init__(self, route: Route, result: DerivationResult, forms: list):
         self.route = route
         self.result = result
         steps = result.derivation.steps
         self.steps = steps
-        self.forms = [None if s.index in broken else match.form(s.expr, scope) for s in steps]
+        self.forms = forms
         n = len(steps)
         self.rewrites = [None] + [match.rewrite(a, b) for a, b in zip(self.forms, self.forms[1:])]
         last = len(route.lines) - 1
@@ -127,9 +127,9 @@ class _Evaluation:
         return "a step"
 
 
-def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, scope: Scope, broken: set[int],
+def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: list, scope: Scope,
               sid: str, dg: str, parse_errors: list) -> Grade:
-    ev = _Evaluation(route, result, scope, broken)
+    ev = _Evaluation(route, result, forms)
     unread = {d.line: d.message for d in reversed(parse_errors)}  # the first message on each line
     w = key.weights
     scale = key.points / sum(w.values())
