@@ -133,12 +133,13 @@ def test_hints_at_the_end_of_a_step():
             "&= ac + ab \\tag{commute} \\\\\n"
             "&= ab + ac \\qquad (\\text{commute again}) \\\\\n"
             "&= ab + ac && \\text{by nothing at all} \\\\\n"
-            "&= a b + a c \\label{eq:x} \\nonumber\n"
+            "&= a b + a c \\label{eq:x} \\nonumber \\\\\n"
+            "&= a c + a b \\notag\n"
             "\\end{align}\n")
     parsed = read(text)
     assert parsed.diagnostics == []
-    assert hints(parsed) == [None, "distribute", "commute", "commute again", "by nothing at all", None]
-    assert steps(parsed)[-1] == ("=", "a b + a c")
+    assert hints(parsed) == [None, "distribute", "commute", "commute again", "by nothing at all", None, None]
+    assert steps(parsed)[-2:] == [("=", "a b + a c"), ("=", "a c + a b")]
     hint = parsed.derivations[0].steps[1].hint
     assert (hint.line, hint.column) == (2, 27)
 

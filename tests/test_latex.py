@@ -123,6 +123,7 @@ SAME = [
     (r"\theta_{\text{ref}} + \theta_{\mathrm{old}} + \theta_{old}", "θ_ref + θ_old + θ_old", ()),
     (r"\theta' + \theta^\prime", "θ' + θ'", ()),
     (r"\hat{A} + \tilde{x} + \bar{x}", "A_hat + x_tilde + x_bar", ()),
+    (r"\tilde{A}_i + \overline{x} + \widehat{\theta}", "A_{tilde_i} + x_bar + θ_hat", ()),
     (r"\mathrm{Pr}_\theta(\tau) + \text{Pr}_\theta(\tau) + \operatorname{Pr}_\theta(\tau)", "Pr_θ(τ) + Pr_θ(τ) + Pr_θ(τ)", RL),
     (r"\Pr_\theta(\tau)", "Pr_θ(τ)", RL),
     (r"\pi", "π", ()),
