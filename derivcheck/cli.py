@@ -144,16 +144,22 @@ def grade(ctx: click.Context, key: str, submissions: tuple[str, ...], out: str, 
 
 
 class _ProgressBar:
-    """`[#####.....] 120/400` on standard error, redrawn in place (a terminal only)."""
+    """`[#####.....] 120/400  57/s` on standard error, redrawn in place (a terminal only)."""
 
     WIDTH = 30
 
     def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         filled = self.WIDTH * done // total if total else self.WIDTH
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}")
+        elapsed = self.clock() - self.started
+        rate = f"  {done / elapsed:.0f}/s" if elapsed > 1 and done else ""
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total}{rate}   ")
         sys.stderr.flush()
         self.shown = True
 

@@ -65,6 +65,10 @@ def _grade_workers() -> list:
     return [p for p in multiprocessing.active_children() if p.name == batch.WORKER_NAME]
 
 
+def _always_exit(key, sub, opts):
+    os._exit(7)
+
+
 def _context(key, grade):
     from derivcheck.grade.check import options
     from derivcheck.grade.key import check_key
@@ -101,6 +105,15 @@ def test_a_submission_that_kills_its_worker_every_time_is_recorded_as_crashed(ke
     assert [g.id for g in grades] == [s.id for s in subs]
     assert grades[2].status == "crashed" and "died on it 2 times (exit status 3)" in grades[2].reason
     assert stats.crashes == 2 and sum(g.status == "crashed" for g in grades) == 1
+
+
+def test_workers_that_die_before_grading_anything_stop_the_run_with_every_row_written(key):
+    subs = _subs(30)
+    started = time.monotonic()
+    grades, stats = batch.run(_context(key, _always_exit), subs, jobs=2, time_limit=60)
+    assert time.monotonic() - started < 20 and stats.crashes < 10
+    assert [g.id for g in grades] == [s.id for s in subs] and {g.status for g in grades} == {"crashed"}
+    assert grades[-1].reason == "the grading processes keep dying before they grade anything (exit status 7)"
 
 
 def _export(folder: Path, n: int) -> Path:

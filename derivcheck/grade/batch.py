@@ -297,6 +297,7 @@ class _Pool:
     def __init__(self, ctx: Context, jobs: int, time_limit: float, stats: Stats):
         self.ctx, self.jobs, self.limit, self.stats = ctx, jobs, time_limit, stats
         self.mp = _context()
+        self.answered = 0  # submissions the workers have sent back a grade for
 
     def run(self, subs: list[Submission], todo: list[int], finish) -> None:
         queue = deque(todo)
@@ -327,6 +328,7 @@ class _Pool:
                         answer = _receive(w)
                         if answer is not None:
                             w.task = None
+                            self.answered += 1
                             finish(*answer)
                             continue
                         # the worker died with the submission in hand
@@ -337,6 +339,15 @@ class _Pool:
                         workers[n] = _Worker(self.mp, self.ctx, workers)
                         self.stats.crashes += 1
                         attempts[i] += 1
+                        if self.stats.crashes >= max(5, 3 * self.jobs) and not self.answered:
+                            # workers that die before grading anything (a broken installation):
+                            # stop starting new ones; every submission still gets its row
+                            for j in [i, *queue]:
+                                finish(j, not_graded(subs[j].id, "crashed", f"the grading processes keep "
+                                                     f"dying before they grade anything ({how})",
+                                                     self.ctx.key.points))
+                            queue.clear()
+                            continue
                         if attempts[i] < _ATTEMPTS:
                             queue.appendleft(i)
                         else:

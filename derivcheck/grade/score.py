@@ -200,7 +200,7 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
     req = ev.required
     missing = [k for k in req if k.index not in ev.shown]
     earned = top["keys"] * (len(ev.shown) / len(req) if req else 1.0)
-    explanation = f"{len(ev.shown)} of {len(req)} key steps shown"
+    explanation = f"{len(ev.shown)} of {len(req)} key step{'s' if len(req) != 1 else ''} shown"
     if missing:
         listed = "; ".join(f"{k.name}, the line `{k.text}`" for k in missing)
         explanation += f"; skipped: {listed}"
@@ -222,7 +222,8 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
             feedback.append(f"order: −{_num(top['order'])} — {why}")
     else:
         earned = top["order"] * len(ev.chosen) / len(ev.shown)
-        why = f"{len(ev.chosen)} of {len(ev.shown)} key steps shown in an order the key allows"
+        why = (f"{len(ev.chosen)} of {len(ev.shown)} key step{'s' if len(ev.shown) != 1 else ''} shown in an order "
+               "the key allows")
         lines = {ln.index: ln for ln in route.lines}
         clashes = [f"{lines[k].name} (your step {p + 1}) and {lines[m].name} (your step {q + 1}) are in the "
                    f"wrong order: the second depends on the first" for k, p, m, q in ev.conflicts]
