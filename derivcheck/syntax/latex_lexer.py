@@ -33,6 +33,15 @@ DERIV_DEN = re.compile(r"\s*(d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\}|\\p
 DERIV_NUM = re.compile(r"\s*(d|\\mathrm\{d\}|\\operatorname\{d\}|\\text\{d\}|\\partial)(?![A-Za-z])"
                        r"\s*(?:\^\s*\{?\s*([2-9])\s*\}?)?")
 DERIV_NUM_LETTER = re.compile(r"\s*d(?=[A-Za-z])")  # `\frac{dy}{dx}`
+_NEXT_WORD = re.compile(r"\\[A-Za-z]+\*?|\\.|.")
+_INLINE_DDX = re.compile(r"/d(" + DERIV_VAR + ")")
+_COMMAND_NAME = re.compile(r"\\([A-Za-z]+)")
+_COMMAND = re.compile(r"\\([A-Za-z]+\*?|.)")
+_DIFF_VAR = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z])")
+_DECORATED = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
+_DELIMITER = re.compile(r"\\(?:[A-Za-z]+|[{}|])|[()\[\]|./]")
+_PRIME_OR_STAR = re.compile(r"\s*(\{\s*(\\prime\s*)+\}|\\prime|\{\s*\*\s*\}|\*|\{\s*\\ast\s*\}|\\ast|\\star|\{\s*\\star\s*\})")
+_LABEL = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W\d_]+)\s*\}|(\\[A-Za-z]+|[^\W\d_]))")
 
 
 class LexError(Exception):
@@ -120,14 +129,16 @@ class _Tokenizer:
         return tok
 
     def advance_to(self, j: int) -> None:
-        text = self.text
-        while self.i < j:
-            if text[self.i] == "\n":
-                self.line += 1
-                self.col = 1
-            else:
-                self.col += 1
-            self.i += 1
+        text, i = self.text, self.i
+        if j <= i:
+            return
+        breaks = text.count("\n", i, j)
+        if breaks:
+            self.line += breaks
+            self.col = j - text.rfind("\n", i, j)
+        else:
+            self.col += j - i
+        self.i = j
 
     def fail(self, message: str, sl: int, sc: int, code: str = "parse-error") -> LexError:
         return LexError(message, sl, sc, code)
@@ -142,7 +153,7 @@ class _Tokenizer:
     def peek_word(self, j: int) -> str:
         """The next character or command after j (spaces skipped)."""
         j = _skip_space(self.text, j)
-        m = re.compile(r"\\[A-Za-z]+\*?|\\.|.").match(self.text, j)
+        m = _NEXT_WORD.match(self.text, j)
         return m.group(0) if m else ""
 
     # -- main loop ---------------------------------------------------------------------
@@ -204,14 +215,14 @@ class _Tokenizer:
         word = text[start:j]
         # d/dx written inline, as in the plain notation
         if word == "d" and text.startswith("/d", j):
-            m = re.compile(r"/d(" + DERIV_VAR + ")").match(text, j)
+            m = _INLINE_DDX.match(text, j)
             if m:
                 self.advance_to(m.end())
                 self.emit("DDX", _var_text(m.group(1)), start, sl, sc)
                 return
         # `d\tau` closing an integral is one differential
         if word == "d" and self.integrals and text.startswith("\\", j):
-            m = re.compile(r"\\([A-Za-z]+)").match(text, j)
+            m = _COMMAND_NAME.match(text, j)
             if m and m.group(1) in GREEK_COMMANDS:
                 self.advance_to(m.end())
                 self.integrals -= 1
@@ -236,7 +247,7 @@ class _Tokenizer:
     # -- commands -------------------------------------------------------------------------
     def command(self, start: int, sl: int, sc: int) -> None:
         text = self.text
-        m = re.compile(r"\\([A-Za-z]+\*?|.)").match(text, self.i)
+        m = _COMMAND.match(text, self.i)
         if m is None:
             raise self.fail("a lone `\\` at the end", sl, sc)
         name = m.group(1)
@@ -401,7 +412,7 @@ class _Tokenizer:
 
     def differential(self, start, sl, sc) -> None:
         """`\\mathrm{d}x`, `\\mathrm{d}\\tau`: the differential of an integral."""
-        m = re.compile(r"\s*(\\[A-Za-z]+|[A-Za-z])").match(self.text, self.i)
+        m = _DIFF_VAR.match(self.text, self.i)
         if m is None:
             raise self.fail("expected the variable of the differential", sl, sc)
         var = _var_text(m.group(1))
@@ -418,7 +429,7 @@ class _Tokenizer:
             end = match_brace(text, j)
             inner, after = text[j + 1:end].strip(), end + 1
         else:
-            m = re.compile(r"\\[A-Za-z]+|[A-Za-z]").match(text, j)
+            m = _DECORATED.match(text, j)
             if m is None:
                 raise self.fail(f"`\\{what}` decorates a letter", sl, sc)
             inner, after = m.group(0), m.end()
@@ -471,7 +482,7 @@ class _Tokenizer:
         """`\\left(`, `\\Big[`, `\\right|`, `\\left.`: the delimiter, read like its plain self."""
         text = self.text
         j = _skip_space(text, self.i)
-        m = re.compile(r"\\(?:[A-Za-z]+|[{}|])|[()\[\]|./]").match(text, j)
+        m = _DELIMITER.match(text, j)
         if m is None:
             if how == "big":
                 return  # `\big` alone: a size for nothing
@@ -604,13 +615,13 @@ class _Tokenizer:
         if m and self.prev_kind() in OPERAND_END:
             self.advance_to(m.end())
             return True
-        m = re.compile(r"\s*(\{\s*(\\prime\s*)+\}|\\prime|\{\s*\*\s*\}|\*|\{\s*\\ast\s*\}|\\ast|\\star|\{\s*\\star\s*\})").match(text, self.i)
+        m = _PRIME_OR_STAR.match(text, self.i)
         if m and self.prev_kind() == "NAME":
             self.advance_to(m.end())
             self.append_to_name("'" * m.group(1).count("prime") if "prime" in m.group(1) else "*", sl, sc)
             return True
         if self.prev_kind() == "NAME":
-            m = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|[^\W\d_]+)\s*\}|(\\[A-Za-z]+|[^\W\d_]))").match(text, self.i)
+            m = _LABEL.match(text, self.i)
             if m:
                 label = _var_text(m.group(1) or m.group(2))
                 full = f"{self.tokens[-1]}^{label}"
