@@ -38,6 +38,10 @@ class WorkerLost(Exception):
     """The worker process died during a job (a crash, or killed by the system)."""
 
 
+class JobFailed(Exception):
+    """The job raised an exception in the worker (a bug: the message names it)."""
+
+
 def remaining(deadline: float) -> float:
     return deadline - time.monotonic()
 
@@ -265,7 +269,7 @@ class Worker:
             raise MemoryError()
         if status == "depth":
             raise RecursionError()
-        raise WorkerLost(payload)
+        raise JobFailed(payload)
 
     def stop(self) -> int | None:
         """Kill the worker (SIGKILL: it may be stuck where no signal handler runs) and reap

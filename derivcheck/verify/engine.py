@@ -109,6 +109,10 @@ class Checker:
             return _unknown("limit: expression nested too deeply")
         except budget.WorkerLost as e:
             return _unknown(f"limit: the checker stopped ({e})")
+        except budget.JobFailed as e:  # a bug; the other steps are still checked
+            return _unknown(f"internal error: {e}")
+        except Exception as e:  # the same bug, when checked here rather than in the worker
+            return _unknown(f"internal error: {type(e).__name__}: {e}")
 
     def _check(self, left, right, relation, key, timeout: float | None = None) -> tuple:
         from . import numeric, symbolic  # sympy is imported only when something is checked
