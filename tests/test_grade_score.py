@@ -145,7 +145,7 @@ def test_the_true_one_liner_scores_low_and_names_the_skipped_steps(pg):
                  "key step 5 (log-derivative trick)", "key step 6 (definition of expectation)"):
         assert f"skipped: {name}" in text or f"; {name}" in text
     assert "your step 2 goes from key line 2 to key line 6 at once" in text
-    assert "the key takes 4" in text
+    assert "the key requires 4" in text
 
 
 FOLLOW_THROUGH = """\
@@ -248,3 +248,39 @@ def test_a_submission_defining_names_that_double_at_each_level_is_bounded(pg):
     g = grade(pg, lets + "∇_θ J(θ)\n= a39\n= a39 + 0\n")
     assert g.status == "graded" and [s.verdict for s in g.steps] == ["start", "unknown", "unknown"]
     assert g.steps[1].reason.startswith("limit: expression too large")
+
+
+TEX_KEY = r"""% points: 5
+% weights: order 0
+% let θ: real
+% let τ: index
+% let Pr_θ(τ): distribution over τ
+% let R(τ): real
+% let J(θ) := Σ_τ Pr_θ(τ) R(τ)
+% title: Policy gradient theorem
+\begin{align}
+\nabla_\theta J(\theta)
+  &= \sum_{\tau} \nabla_\theta \Pr_\theta(\tau) R(\tau) \quad \text{(linearity)} \\ % key
+  &= \sum_{\tau} \Pr_\theta(\tau) \frac{\nabla_\theta \Pr_\theta(\tau)}{\Pr_\theta(\tau)} R(\tau) \\
+  &= \sum_{\tau} \Pr_\theta(\tau) \nabla_\theta \log \Pr_\theta(\tau) R(\tau) \quad \text{(log-derivative trick)} \\ % key
+  &= \mathbb{E}_{\tau \sim \Pr_\theta}\left[ \nabla_\theta \log \Pr_\theta(\tau) R(\tau) \right]
+\end{align}
+"""
+
+
+def test_a_latex_key_writes_its_headers_and_marks_as_comments():
+    key = read_key(TEX_KEY, "key.tex")
+    assert (key.points, key.weights["order"], key.title) == (5, 0, "Policy gradient theorem")
+    assert [(k.index + 1, k.label) for k in key.routes[0].required] == [(2, "linearity"), (4, "log-derivative trick")]
+    assert check_key(key, OPTS) == []
+    plain = "∇_θ J(θ)\n= Σ_τ ∇_θ Pr_θ(τ) R(τ)\n= Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ)\n= E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]"
+    g = grade(key, plain)
+    assert (g.score, g.flags) == (5, ())  # the unmarked step 3 may be skipped
+
+
+@pytest.mark.parametrize("points,weights", [(5, [1, 1, 3, 4, 0]), (7, [1, 1, 1]), (10, [1, 1, 3, 4, 1]), (3.3, [2, 5])])
+def test_the_parts_maxima_add_up_to_the_points_exactly(points, weights):
+    from derivcheck.grade.score import apportion
+
+    parts = apportion(points, weights)
+    assert round(sum(parts), 2) == points and all(round(p, 2) == p for p in parts)

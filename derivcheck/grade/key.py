@@ -1,4 +1,4 @@
-"""Read an answer key: a .deriv file holding the reference derivation(s) and grading headers.
+"""Read an answer key: a .deriv (or .tex, .md) file holding the reference derivation(s) and grading headers.
 
     # headers, before the first `title:` (all optional)
     points: 10
@@ -11,6 +11,9 @@
     title: …                    (each derivation is an acceptable route)
       ∇_θ J(θ)
     = { linearity } …   # key   (a trailing `# key` marks a required key step)
+
+A .tex or .md key writes the headers and marks as comments (`% points: 10`, `% key`;
+`<!-- points: 10 -->`, `<!-- key -->`), its declarations as the document reader's `% let`.
 
 Every step of a route that changes the expression's form is a key step; when some lines of a
 route carry `# key`, only those are required.  A step that only unfolds a definition
@@ -103,8 +106,15 @@ class AnswerKey:
 def read_key(text: str, path: str = "<key>") -> AnswerKey:
     """The answer key in `text`; raises KeyProblem with diagnostics when it cannot be used."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    headers, marked, body, problems = _headers(text)
-    parsed = read_deriv(body)
+    kind = "tex" if path.endswith(".tex") else "md" if path.endswith(".md") else None
+    if kind is None:
+        headers, marked, body, problems = _headers(text)
+        parsed = read_deriv(body)
+    else:
+        from ..documents import read_document
+
+        headers, marked, problems = _document_headers(text, kind)
+        parsed = read_document(text, kind)
     problems += [d for d in parsed.diagnostics if d.severity == "error"]
     if not parsed.derivations and not problems:
         problems.append(Diagnostic("empty-derivation", "the key holds no derivation", 1, 1))
@@ -145,6 +155,25 @@ def _headers(text: str):
             marked.add(number)
             lines[i] = raw[:mark.start()]
     return headers, marked, "\n".join(lines), problems
+
+
+_DOC_HEADER = {"tex": re.compile(r"^\s*%\s*(points|weights|start|goal)\s*:(.*)$"),
+               "md": re.compile(r"^\s*<!--\s*(points|weights|start|goal)\s*:(.*?)-->\s*$")}
+_DOC_MARK = {"tex": re.compile(r"(?<!\\)%\s*key\s*$"), "md": re.compile(r"<!--\s*key\s*-->\s*$")}
+
+
+def _document_headers(text: str, kind: str):
+    """Headers and key marks of a .tex or .md key, written as comments (`% points: 10`,
+    `<!-- key -->`) that the document reader skips anyway."""
+    headers: dict[str, list[tuple[int, str]]] = {}
+    marked: set[int] = set()
+    for number, raw in enumerate(text.split("\n"), 1):
+        m = _DOC_HEADER[kind].match(raw)
+        if m:
+            headers.setdefault(m[1], []).append((number, m[2].strip()))
+        elif _DOC_MARK[kind].search(raw):
+            marked.add(number)
+    return headers, marked, []
 
 
 def _points(values, problems) -> float:
@@ -197,7 +226,7 @@ def _alternatives(values, d: Derivation, problems) -> list:
     """The forms of `start:` / `goal:` headers, read with the route's declarations."""
     out = []
     for line, value in values:
-        parsed = read_submission(value, ".deriv", d.declarations)
+        parsed = read_submission(value, "", d.declarations)  # plain, or LaTeX in a .tex key
         errors = [x for x in parsed.diagnostics if x.severity == "error"]
         if errors or not parsed.derivations or len(parsed.derivations[0].steps) != 1:
             why = errors[0].message if errors else "it should be one expression"

@@ -4,10 +4,10 @@ Each part of the scoring policy earns its weight (scaled to the key's points) ti
 
 - start: the first line has the form of the key's start (1 or 0);
 - goal: a line reached by a step has the form of the key's goal (1 or 0);
-- steps: steps that hold ÷ the larger of the submission's step count and the key's — a step
-  checked against the student's own wrong line (follow-through) earns its credit when it
-  holds, the wrong step itself does not, and a derivation shorter than the key's cannot earn
-  the whole part;
+- steps: steps that hold ÷ the larger of the submission's step count and the number of
+  required key steps — a step checked against the student's own wrong line (follow-through)
+  earns its credit when it holds, the wrong step itself does not, and a derivation shorter
+  than the key requires cannot earn the whole part;
 - keys: required key steps shown ÷ required key steps (see `match`);
 - order: shown key steps in an order the key's dependencies allow ÷ shown key steps.
 
@@ -132,12 +132,11 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
     ev = _Evaluation(route, result, forms)
     unread = {d.line: d.message for d in reversed(parse_errors)}  # the first message on each line
     w = key.weights
-    scale = key.points / sum(w.values())
-    top = {p: w[p] * scale for p in w}
+    top = dict(zip(w, apportion(key.points, list(w.values()))))
     parts, feedback, mistakes, flags, short = [], [], [], [], []
     steps, results = ev.steps, result.steps
     transitions = len(steps) - 1
-    key_count = len(route.key_steps)
+    key_count = len(route.required)  # steps the key requires (all of its key steps unless marked)
 
     # start and goal
     if ev.start_ok:
@@ -168,7 +167,7 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
     earned = top["steps"] * len(holding) / denominator
     what = f"{len(holding)} of {transitions} step{'s hold' if transitions != 1 else ' holds'}"
     if transitions < key_count:
-        what += f"; the key takes {key_count}, so this part counts {len(holding)} of {key_count}"
+        what += f"; the key requires {key_count}, so this part counts {len(holding)} of {key_count}"
     details = [_step_problem(r, unread) for r in bad]
     parts.append(Part("steps", earned, top["steps"], "; ".join([what] + details)))
     if earned < top["steps"] - 1e-9:
@@ -255,6 +254,19 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
     notes = tuple(_step_note(r, ev) for r in results)
     return Grade(sid, GRADED, score, key.points, result.first_error, tuple(flags), summary, "", route.title,
                  tuple(parts), notes, tuple(feedback), tuple(dict.fromkeys(mistakes)), dg)
+
+
+def apportion(total: float, weights: list[float]) -> list[float]:
+    """Shares of `total` in proportion to `weights`, in hundredths that add up to it exactly
+    (largest remainders get the odd hundredths): 5 points over weights 1, 1, 3, 4 are 0.56,
+    0.55, 1.67, 2.22, not four roundings that make 5.01."""
+    cents = round(total * 100)
+    exact = [cents * x / sum(weights) for x in weights]
+    out = [int(x + 1e-9) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - out[i]), i))
+    for i in by_remainder[:cents - sum(out)]:
+        out[i] += 1
+    return [c / 100 for c in out]
 
 
 def _list(xs: list[int]) -> str:
