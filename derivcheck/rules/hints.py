@@ -81,7 +81,7 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
     (r"^(?:common )?factor", ("factor",)),
     (r"^distribute\b", ("expand", "linearity")),
     (r"^expand\b", ("expand",)),
-    (r"^(?:pull|take|move|bring|put)\b.*\b(?:out|in|inside|outside|into|through)\b",
+    (r"^(?:pull|take|move|bring|put)\b.*\b(?:out|in|inside|outside|into|through|under)\b",
      ("linearity", "interchange")),
     (r"\b(?:does not|doesnt|do not|dont|does n't) depend on\b|\bindependent of\b|^only .+ depends? on\b"
      r"|\bis (?:a )?constant\b|\bare constants?\b", ("derivative of a constant", "linearity")),

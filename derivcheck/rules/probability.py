@@ -180,9 +180,11 @@ def _zero_mean_score(t, ctx):
 
 RULES = [
     Rule("definition of expectation",
-         ("definition of expectation", "definition of the expectation", "definition of e",
+         ("definition of expectation", "definition of the expectation", "definition of E",
           "expectation", "write as an expectation", "write the expectation as a sum",
-          "expected value", "definition of expected value"),
+          "expected value", "definition of expected value", "expand expectation",
+          "expand the expectation", "return to expectation form", "back to expectation form",
+          "expectation form", "rewrite as an expectation", "as an expectation"),
          "E_{k~p}[f] = Σ_k p(k)·f, in either direction",
          "folding: the weight is a distribution over the summed variable",
          (Rewrite(fold_expectation), Rewrite(unfold_expectation, natural=False)), depth=3),

@@ -138,6 +138,9 @@ def flat(node: A.Node) -> tuple:
             return ("prod", var, flat(body), _opt(lo), _opt(hi), _opt(exc))
         case A.Expect(var, weight, body):
             return ("E", var, flat(weight), flat(body))
+        case A.Integral(var, body, None, None):
+            # ∫_τ … dτ over an abstract variable reads like Σ_τ (NOTATION.md §3)
+            return ("sum", var, flat(body), None, None, None)
         case A.Integral(var, body, lo, hi):
             return ("int", var, flat(body), _opt(lo), _opt(hi))
         case A.Rel(op, a, b):
