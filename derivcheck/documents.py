@@ -44,7 +44,8 @@ SCAN_RELATIONS = {"=", "<", ">", "≤", "≥", "≠", "\\le", "\\leq", "\\ge", "
                   "\\coloneqq", "\\triangleq", "\\doteq"}
 OPERATORS = {"+", "-", "−", "\\cdot", "\\times", "/", "\\div"}
 SPACING = re.compile(r"(?:\s|\\(?:quad|qquad|[,;:! ]|hfill|enspace)|[.,;])+$")
-HINT_TEXT = re.compile(r"\\(?:text|textrm|textit|textnormal|mbox|intertext)\s*\{")
+HINT_TEXT = re.compile(r"\\(?:text|textrm|textit|textnormal|mbox)\s*\{")
+INTERTEXT = re.compile(r"\s*(\\(?:intertext|shortintertext)\s*\{)")
 TAG = re.compile(r"\\tag\*?\s*\{")
 LAYOUT = re.compile(r"\\(?:nonumber|notag)\b|\\label\s*\{[^{}]*\}")
 ROW_BREAK = re.compile(r"\\\\\*?(?:\s*\[[^\]]*\])?")
@@ -217,6 +218,13 @@ def _hint(chars: list[str], start: int, end: int, loc: _Located) -> tuple[Hint |
     masked text; returns the hint and the row's new end."""
     row = "".join(chars[start:end])
     hint = None
+    m = INTERTEXT.match(row)
+    if m:  # `\intertext{by linearity}` before a row: that row's hint
+        close = match_brace(row, m.end() - 1)
+        if close >= 0:
+            line, col = loc.position(start + m.start(1))
+            hint = Hint(_hint_words(row[m.end():close]), line, col)
+            _blank(chars, start + m.start(1), start + close + 1)
     for m in TAG.finditer(row):
         close = match_brace(row, m.end() - 1)
         if close < 0:

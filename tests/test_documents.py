@@ -281,3 +281,17 @@ def test_every_plain_example_has_a_latex_twin_with_the_same_expectations():
         twins = [deriv.with_suffix(s) for s in (".tex", ".md") if deriv.with_suffix(s).exists()]
         assert twins, f"derivations/{deriv.name} has no LaTeX twin: add {deriv.stem}.tex or .md"
         assert _expect_clauses(twins[0]) == _expect_clauses(deriv), f"{twins[0].name} expects otherwise"
+
+
+def test_intertext_before_a_row_is_its_hint():
+    text = "\\begin{align}\na(b+c) &= ab + ac \\\\\n\\intertext{by commutativity}\n&= ac + ab\n\\end{align}\n"
+    parsed = read(text)
+    assert hints(parsed) == [None, None, "by commutativity"]
+    assert parsed.derivations[0].steps[2].hint.line == 3
+
+
+def test_an_environment_inside_a_block_is_named():
+    parsed = read("\\begin{align}\nf(x) &= \\begin{cases} 1 \\end{cases}\n\\end{align}\n")
+    [d] = parsed.diagnostics
+    assert (d.code, d.line, d.column) == ("unsupported", 2, 9)
+    assert "`\\begin{cases}` is not supported" in d.message

@@ -295,6 +295,10 @@ class _Tokenizer:
         if name in CANCELS:
             self.group_arg(start, sl, sc, "RPAR", "LPAR")
             return
+        if name in ("begin", "end"):
+            env = re.match(r"\s*\{([^{}]*)\}", text[self.i:])
+            what = f"\\{name}{{{env.group(1)}}}" if env else f"\\{name}"
+            raise self.fail(f"`{what}` is not supported inside a derivation", sl, sc, "unsupported")
         if name in NOT_YET:
             raise self.fail(f"`\\{name}` is not supported: {NOT_YET[name]}", sl, sc, "unsupported")
         if len(name) == 1 and not name.isalpha():
