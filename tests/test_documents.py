@@ -209,6 +209,8 @@ def test_title_and_skip_comments():
     ("x = \\lim_{n} x", "unsupported", 5, "`\\lim` is not supported"),
     ("\\sum_{t=0}^{\\infty} x = 0", "unsupported", 13, "`\\infty` is not supported"),
     ("x \\approx y", "unsupported", 3, "`\\approx` is not supported"),
+    ("J := x + y", "unsupported", 3, "`:=` is not supported"),
+    ("J \\coloneqq x", "unsupported", 3, "`\\coloneqq` is not supported"),
     ("x = \\foo y", "unsupported", 5, "`\\foo` is not supported"),
     ("x = \\text{for all } y", "unsupported", 5, "prose `\\text{for all}`"),
     ("x = \\underset{a}{\\max} y", "unsupported", 5, "`\\underset`"),

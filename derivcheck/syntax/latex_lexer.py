@@ -583,6 +583,9 @@ class _Tokenizer:
         if ch == "'":
             self.append_to_name("'", sl, sc)
             return
+        if ch == ":" and text.startswith("=", self.i):
+            raise self.fail("`:=` is not supported: a definition is declared with `% let name := …`",
+                            sl, sc, "unsupported")
         if ch in ".;:" and not visible:
             raise self.fail(f"unexpected {ch!r}", sl, sc)
         kind = SYMBOLS.get(ch)
