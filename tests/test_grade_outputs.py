@@ -139,9 +139,19 @@ def test_the_csv_neutralises_formulas_and_reads_back(grades):
     ids = [r[0] for r in rows[1:]]
     assert "'=HYPERLINK(\"http://evil.example\")" in ids and "'@judy" in ids
     assert len(rows) == len(grades) + 1
-    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx"):
         assert grades_csv.safe(cell) == "'" + cell
+    assert grades_csv.safe("\rx") == "'␍x"  # and a carriage return is made visible
     assert grades_csv.safe("alice") == "alice" and grades_csv.safe("") == ""
+
+
+def test_control_and_direction_characters_in_student_text_are_made_harmless(grades):
+    g = Grade.from_dict({**grades[0].to_dict(), "id": "mallory\x1b]0;pwned\x07\u202e", "summary": "ok\x1b[2J"})
+    for text in (grades_csv.render([g]), grades_junit.render([g]), grades_gradescope.render(g),
+                 grades_feedback.render(g), grades_summary.render([g], title="t\x1b[31m", points=10)):
+        assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert json.loads(grades_feedback.render(g))["id"] == g.id  # exact for a program reading the JSON
+    ET.fromstring(grades_junit.render([g]))
 
 
 def test_junit_is_well_formed_with_a_suite_per_submission(grades):

@@ -6,6 +6,7 @@ import csv
 import io
 
 from ..grade.model import Grade
+from . import escape
 
 COLUMNS = ("id", "score", "max", "first_error", "flags", "summary")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,8 +26,10 @@ def render(grades: list[Grade]) -> str:
 
 def safe(cell: str) -> str:
     """A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): one that
-    starts with = + - @ tab or CR gets a leading apostrophe."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    starts with = + - @ tab or CR gets a leading apostrophe; control, invisible and
+    direction-changing characters are made visible (report/escape.py)."""
+    cell = "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return escape.text(cell)
 
 
 def number(x: float) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from . import escape
+
 from ..grade.model import Grade
 
 VERSION = 1
@@ -11,7 +13,8 @@ VERSION = 1
 
 def render(grade: Grade, key_path: str = "", key_title: str = "") -> str:
     """One JSON document for one submission (keys in a fixed order, no trailing newline)."""
-    return json.dumps(to_dict(grade, key_path, key_title), ensure_ascii=False, indent=2)
+    # student text stays exact for a program, and inert if the file is shown on a terminal
+    return escape.json_text(json.dumps(to_dict(grade, key_path, key_title), ensure_ascii=False, indent=2))
 
 
 def to_dict(g: Grade, key_path: str = "", key_title: str = "") -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from . import escape
+
 from ..grade.model import GRADED, Grade
 
 PART_NAMES = {
@@ -22,7 +24,7 @@ PART_NAMES = {
 
 
 def render(grade: Grade) -> str:
-    return json.dumps(to_dict(grade), ensure_ascii=False, indent=2)
+    return escape.json_text(json.dumps(to_dict(grade), ensure_ascii=False, indent=2))
 
 
 def to_dict(g: Grade) -> dict:

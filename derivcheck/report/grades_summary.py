@@ -6,6 +6,7 @@ import statistics
 from collections import Counter
 
 from ..grade.model import GRADED, Grade
+from . import escape
 
 BINS = 10
 BAR = 30  # characters of the longest bar
@@ -15,7 +16,7 @@ TOP_MISTAKES = 10
 def render(grades: list[Grade], *, title: str, points: float) -> str:
     """The summary, without a trailing newline (timing is the CLI's to add: this stays the same
     for the same grades)."""
-    lines = [f"{len(grades)} submission{'s' if len(grades) != 1 else ''} graded against “{title}” "
+    lines = [f"{len(grades)} submission{'s' if len(grades) != 1 else ''} graded against “{escape.text(title)}” "
              f"(out of {points:g})"]
     graded = [g for g in grades if g.status == GRADED]
     statuses = Counter(g.status for g in grades)
@@ -30,7 +31,7 @@ def render(grades: list[Grade], *, title: str, points: float) -> str:
         width = len(str(max(mistakes.values())))
         for text, n in sorted(mistakes.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_MISTAKES]:
             noun = "submission" if n == 1 else "submissions"
-            lines.append(f"  {n:>{width}} {noun}: {text}")
+            lines.append(f"  {n:>{width}} {noun}: {escape.text(text)}")
     elif graded:
         lines += ["", "no mistakes: every submission earned full marks"]
     return "\n".join(lines)
