@@ -98,7 +98,11 @@ def split_blocks(lines: list[_Line]) -> tuple[list[_Line], list[_Block], list[Di
     for ln in lines:
         s = ln.text.strip()
         if s.startswith("title:"):
-            blocks.append(_Block(s[len("title:"):].strip(), ln.number))
+            title = s[len("title:"):].strip()
+            if blocks and not blocks[-1].title and not blocks[-1].chain and not blocks[-1].lets:
+                blocks[-1].title, blocks[-1].line = title, ln.number  # `order:` came first
+            else:
+                blocks.append(_Block(title, ln.number))
             continue
         if s.startswith("notation:"):
             value = s[len("notation:"):].strip()
@@ -107,8 +111,11 @@ def split_blocks(lines: list[_Line]) -> tuple[list[_Line], list[_Block], list[Di
                                         ln.number, ln.text.index("notation") + 1, source_line=ln.text))
             continue
         if s.startswith("order:"):
+            unknown = s[len("order:"):].strip() == "unknown"
             if blocks:
-                blocks[-1].order_unknown = s[len("order:"):].strip() == "unknown"
+                blocks[-1].order_unknown = unknown
+            else:  # a file without `title:` lines: the chain that follows is its derivation
+                blocks.append(_Block("", ln.number, order_unknown=unknown))
             continue
         if s.startswith(("let ", "assume ")):
             (blocks[-1].lets if blocks else shared).append(ln)
@@ -237,7 +244,7 @@ class FileReader:
         if ":=" in body:
             cut = body.index(":=")
             head_text, rhs_off = body[:cut], off + cut + 2
-            (head,), _ = self.parse(ln, off, head_text)
+            head = self.head(ln, off, head_text)
             name, params = self.definition_head(head, resolver)
             inner = resolver
             for p in params:
@@ -265,10 +272,19 @@ class FileReader:
         kind = "distribution" if m["dist"] else "index" if m["index"] else m["kind"]
         out = []
         for piece_off, piece in _split_commas(body[:colon]):
-            (head,), rels = self.parse(ln, off + piece_off, piece)
+            head = self.head(ln, off + piece_off, piece)
             resolver.line, resolver.column = _position(ln, off + piece_off)
             out.extend(declare_head(head, kind, m["over"], m["set"], resolver, ln.number))
         return out
+
+    def head(self, ln: _Line, offset: int, text: str):
+        """What a `let` line declares: one expression, no relation (`let J≤(θ) := …` is no head)."""
+        exprs, rels = self.parse(ln, offset, text)
+        if rels:
+            line, col = rels[0].line, rels[0].column
+            raise InputError(Diagnostic("bad-declaration", "a declaration names one thing, with no relation",
+                                        line, col, source_line=_physical(ln, line)))
+        return exprs[0]
 
     def definition_head(self, head, resolver):
         if isinstance(head, A.Name):

@@ -193,3 +193,13 @@ def test_rules_command_lists_every_rule_with_its_description():
     for rule in library().rules:
         assert f"\n{rule.name}\n    {rule.description}" in "\n" + result.output
     assert "also: log derivative trick" in result.output or "log derivative trick" in result.output
+
+
+def test_order_unknown_before_any_title_marks_the_chain():
+    for text in ("order: unknown\nlet x: real\n  x^2 + 2x + 1\n= { expand } (x + 1)^2\n",
+                 "order: unknown\ntitle: T\nlet x: real\n  x^2 + 2x + 1\n= { expand } (x + 1)^2\n"):
+        (f,) = api.check_text(text).files
+        (d,) = f.derivations
+        assert d.derivation.order_unknown and not f.diagnostics
+        # shuffled on purpose: the written order's hints are not judged, nothing is misordered
+        assert d.steps[1].hint_check is None and d.misordered == () and d.ok

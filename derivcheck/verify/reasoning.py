@@ -27,8 +27,8 @@ def judge(result: DerivationResult, scope: Scope, broken=frozenset(),
     deadline = own if deadline is None else min(deadline, own)
 
     steps = result.derivation.steps
-    if not any(s.hint for s in steps[1:]) and result.derivation.order_unknown:
-        return result
+    if result.derivation.order_unknown:
+        return result  # shuffled on purpose: `derivcheck order` judges the order
     try:
         flats = {s.index: flat(s.expr) for s in steps if s.index not in broken}
     except (TypeError, RecursionError):
@@ -57,7 +57,7 @@ def judge(result: DerivationResult, scope: Scope, broken=frozenset(),
         hint_ok[step.index] = None if hc.status is HintStatus.UNKNOWN_RULE else \
             hc.status is HintStatus.ACCOUNTS
     out = dataclasses.replace(result, steps=tuple(new_results))
-    if result.derivation.order_unknown or broken or too_big:
+    if broken or too_big:
         return out
     if not all(r.verdict.holds for r in result.steps[1:]):
         return out
