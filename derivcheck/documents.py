@@ -45,6 +45,7 @@ SCAN_RELATIONS = {"=", "<", ">", "≤", "≥", "≠", "\\le", "\\leq", "\\ge", "
 OPERATORS = {"+", "-", "−", "\\cdot", "\\times", "/", "\\div"}
 SPACING = re.compile(r"(?:\s|\\(?:quad|qquad|[,;:! ]|hfill|enspace)|[.,;])+$")
 HINT_TEXT = re.compile(r"\\(?:text|textrm|textit|textnormal|mbox)\s*\{")
+CLAIM_BREAK = re.compile(r",\s*(?=\\q?quad\b)")
 INTERTEXT = re.compile(r"\s*(\\(?:intertext|shortintertext)\s*\{)")
 TAG = re.compile(r"\\tag\*?\s*\{")
 LAYOUT = re.compile(r"\\(?:nonumber|notag)\b|\\label\s*\{[^{}]*\}")
@@ -330,6 +331,7 @@ def rows(chars: list[str], block: Block, loc: _Located) -> list[Row]:
     spans.append((prev, len(content)))
     if block.kind.startswith("multline"):
         spans = [(0, len(content))]  # a multline is one expression broken over lines
+    spans = [piece for a, b in spans for piece in _claims(content, a, b, chars, block.start)]
     out = []
     for a, b in spans:
         hint, end = _hint(chars, block.start + a, block.start + b, loc)
@@ -338,6 +340,19 @@ def rows(chars: list[str], block: Block, loc: _Located) -> list[Row]:
             continue
         starts_rel, has_rel, starts_op, ends_open = _scan_row(text)
         out.append(Row(block.start + a, end, hint, starts_rel, has_rel, starts_op, ends_open))
+    return out
+
+
+def _claims(content: str, a: int, b: int, chars: list[str], base: int) -> list[tuple[int, int]]:
+    """`2^{10} = 1024, \\quad 10^{-3} = 0.001`: claims side by side, a comma and a wide space
+    between them, are rows of their own (the comma is blanked)."""
+    out = []
+    for m in CLAIM_BREAK.finditer(content, a, b):
+        if _depth(content[a:m.start()], m.start() - a) == 0 and _scan_row(content[m.end():b])[1]:
+            out.append((a, m.start()))
+            _blank(chars, base + m.start(), base + m.start() + 1)
+            a = m.start() + 1
+    out.append((a, b))
     return out
 
 

@@ -297,3 +297,12 @@ def test_an_environment_inside_a_block_is_named():
     [d] = parsed.diagnostics
     assert (d.code, d.line, d.column) == ("unsupported", 2, 9)
     assert "`\\begin{cases}` is not supported" in d.message
+
+
+def test_claims_side_by_side_are_chains_of_their_own():
+    parsed = read("\\[ 2^{10} = 1024, \\quad 10^{-3} = 0.001 \\]\n"
+                  "\\[ x + x = 2x, \\quad \\text{(doubling)} \\]\n")
+    assert [steps(parsed, k) for k in range(3)] == [
+        [(None, "2^{10}"), ("=", "1024")], [(None, "10^{-3}"), ("=", "0.001")],
+        [(None, "x + x"), ("=", "2x")]]
+    assert hints(parsed, 2) == [None, "doubling"]
