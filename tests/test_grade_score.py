@@ -192,6 +192,8 @@ def test_a_submission_is_graded_against_the_route_it_follows():
     key = key_of("difference_of_squares")
     g = grade(key, "(a + b)^2 − (a − b)^2\n= ((a + b) − (a − b)) ((a + b) + (a − b))\n= 4ab")
     assert (g.route, g.score) == ("As a difference of squares", 4)
+    assert g.feedback == ("graded against the key's route `As a difference of squares`, the one your derivation "
+                          "follows best (the key accepts 2)",)
     g = grade(key, "(a + b)^2 − (a − b)^2\n= a^2 + 2ab + b^2 − (a^2 − 2ab + b^2)\n= 4ab")
     assert (g.route, g.score) == ("By expanding both squares", 4)
 

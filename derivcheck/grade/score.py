@@ -247,6 +247,9 @@ def _evaluate(key: AnswerKey, route: Route, result: DerivationResult, forms: lis
         flags.append("unknown-names")
         feedback.append(f"names the key does not use: {', '.join(sorted(foreign))} — the key's lines are written "
                         f"with its own names (its start is `{route.start_text}`)")
+    if len(key.routes) > 1:
+        feedback.append(f"graded against the key's route `{route.title}`, the one your derivation follows best "
+                        f"(the key accepts {len(key.routes)})")
     score = round(sum(round(p.earned, 2) for p in parts), 2)
     parts = [Part(p.name, round(p.earned, 2), round(p.max, 2), p.explanation) for p in parts]
     summary = f"{_num(score)}/{_num(key.points)}: " + ("; ".join(short) if short
