@@ -210,6 +210,7 @@ def test_title_and_skip_comments():
     ("\\sum_{t=0}^{\\infty} x = 0", "unsupported", 13, "`\\infty` is not supported"),
     ("x \\approx y", "unsupported", 3, "`\\approx` is not supported"),
     ("J := x + y", "unsupported", 3, "`:=` is not supported"),
+    ("\\nabla J = 0", "parse-error", 1, "`\\nabla` needs its variable"),
     ("J \\coloneqq x", "unsupported", 3, "`\\coloneqq` is not supported"),
     ("x = \\foo y", "unsupported", 5, "`\\foo` is not supported"),
     ("x = \\text{for all } y", "unsupported", 5, "prose `\\text{for all}`"),

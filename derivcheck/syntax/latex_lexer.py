@@ -272,6 +272,8 @@ class _Tokenizer:
             kind, value = SIMPLE[name]
             if kind == "INT":
                 self.integrals += 1
+            if kind == "NABLA" and self.peek(self.i) != "_":
+                raise self.fail("`\\nabla` needs its variable: write \\nabla_\\theta", sl, sc)
             self.emit(kind, value, start, sl, sc)
             if kind == "SQRT" and self.peek(self.i) == "[":
                 j = _skip_space(text, self.i)
