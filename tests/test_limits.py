@@ -408,3 +408,26 @@ def test_cli_reports_a_limit(tmp_path):
                          cwd=Path(__file__).resolve().parents[1])
     assert out.returncode == 1
     assert "unknown (limit: a number of more than" in out.stdout
+
+
+def _alarmed_job() -> str:
+    with budget.alarm(time.monotonic() + 5):
+        return "done"
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+@needs_worker
+def test_a_worker_forked_inside_an_alarm_does_not_inherit_its_deadline():
+    # found by bench/fuzz.py: the child kept the parent's deadline and re-armed it later
+    w = budget.Worker(memory_mb=256)
+    try:
+        with budget.alarm(time.monotonic() + 0.5):
+            assert w.run(_alarmed_job, (), timeout=5) == "done"  # forked here
+        assert w.run(_sleep, (1.0,), timeout=5) == "slept"  # past the parent's old deadline
+        assert w.started == 1
+    finally:
+        w.stop()

@@ -88,6 +88,21 @@ def _stop_timer() -> None:
             continue
 
 
+def _reset_after_fork() -> None:
+    """In a forked child: no alarm is active there (interval timers are not inherited), so
+    the parent's deadlines must not be either — else the child would re-arm them later."""
+    _deadlines.clear()
+    try:
+        if signal.getsignal(signal.SIGALRM) is _handler:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    except (ValueError, OSError):  # not the main thread
+        pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 @contextlib.contextmanager
 def alarm(deadline: float):
     """Interrupt the enclosed code (sympy included) with OutOfTime at the deadline.
@@ -109,7 +124,8 @@ def alarm(deadline: float):
         yield
     finally:
         _stop_timer()
-        _deadlines.remove(deadline)
+        if deadline in _deadlines:  # (a forked child starts with none)
+            _deadlines.remove(deadline)
         if outermost:
             signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
         else:
@@ -162,6 +178,7 @@ def isolation_available() -> bool:
 
 def _serve(conn, memory_mb: int) -> None:
     """The worker's loop: run each job, send back ("ok", result) or what stopped it."""
+    _reset_after_fork()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     cap_memory(memory_mb)
     while True:
@@ -235,6 +252,11 @@ class Worker:
                 _serve(child, self.memory_mb)
             except BaseException:
                 code = 1
+                try:
+                    import traceback
+                    traceback.print_exc()  # on the parent's stderr: why the worker stopped
+                except BaseException:
+                    pass
             finally:
                 os._exit(code)
         child.close()
