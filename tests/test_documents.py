@@ -215,7 +215,7 @@ def test_title_and_skip_comments():
     ("x = \\foo y", "unsupported", 5, "`\\foo` is not supported"),
     ("x = \\text{for all } y", "unsupported", 5, "prose `\\text{for all}`"),
     ("x = \\underset{a}{\\max} y", "unsupported", 5, "`\\underset`"),
-    ("|a|b|c| = 0", "ambiguous", 3, "ambiguous `|`"),
+    ("|a|b|c| = 0", "ambiguous", 3, "it may close |a| (reading |a|·b…) or open a new |…| inside it (reading |a·|b…|…|)"),
     ("y = f^{-1}(x)", "ambiguous", 5, "the inverse function f⁻¹ applied to (…), or 1/f times (…)"),
     ("y = g^{-1}\\left(x\\right)", "ambiguous", 5, "`g^{-1}(…)` is ambiguous"),
     ("\\left\\| x \\right\\| = 0", "unsupported", 1, "a norm"),

@@ -60,6 +60,7 @@ class _Open:
     close: str = ""  # the token a `}` emits: RBRACE, RPAR, or "" for none
     jump: int = -1  # where to continue after this `}` (the skipped second argument)
     has_cond: bool = False
+    pos: int = -1  # where a |…| opened, to show the readings of an ambiguous bar
 
 
 def match_brace(text: str, i: int) -> int:
@@ -653,9 +654,12 @@ class _Tokenizer:
             starts = nxt and (nxt[0].isalnum() or nxt in ("(", "\\left", "|", "\\vert") or (
                 nxt.startswith("\\") and nxt[1:] in GREEK_COMMANDS))
             if starts:
+                inside = " ".join(self.text[top.pos + 1:start].split()) if top.pos >= 0 else "a"
+                after = nxt if len(nxt) == 1 or nxt.startswith("\\") else "b"
                 raise self.fail(
-                    "ambiguous `|`: it may close the |…| before it (|a|·b…) or open a new one "
-                    "(|a·|b…|…|); write \\left| … \\right| or add brackets", sl, sc, "ambiguous")
+                    f"ambiguous `|`: it may close |{inside}| (reading |{inside}|·{after}…) or open a "
+                    f"new |…| inside it (reading |{inside}·|{after}…|…|); write \\left| … \\right| "
+                    "or add brackets", sl, sc, "ambiguous")
             kind = "ABSCLOSE"
         elif top is not None and top.kind == "call" and not top.has_cond:
             kind = "COND"
@@ -665,7 +669,7 @@ class _Tokenizer:
             top.has_cond = True
         self.emit(kind, "|", start, sl, sc)
         if kind == "ABSOPEN":
-            self.stack.append(_Open("abs"))
+            self.stack.append(_Open("abs", pos=start))
         elif kind == "ABSCLOSE":
             self.stack.pop()
 
