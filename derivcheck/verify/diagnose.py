@@ -127,6 +127,12 @@ def _findings(p: _Probe, left: A.Node, right: A.Node) -> Iterator[str]:
     if hit := fit(("rule",)):
         original, replacement, reason = hit[1]
         yield f"{_show(original)} was taken to be {_show(replacement)}: {reason}"
+    # a factor dropped or added *as written* is the literal explanation: it comes before
+    # the numeric coincidences below (dropping R(τ) from Σ_τ ∇Pr R also "freezes" Pr)
+    if hit := _written_factor_edit(left, right):
+        yield _factor_words(*hit, added=False)
+    if hit := _written_factor_edit(right, left):
+        yield _factor_words(*hit, added=True)
     for var, func in _dependences(left):
         if p.tree_fits(left, frozen=frozenset({func})):
             yield (f"the two sides differ by what {func}'s dependence on {var} contributes: "
@@ -159,6 +165,21 @@ def _findings(p: _Probe, left: A.Node, right: A.Node) -> Iterator[str]:
 
 
 FACTORS = ("factor", "divide", "invert", "upside", "unfn")
+
+
+def _written_factor_edit(source: A.Node, target: A.Node):
+    """(kind, subject) of a multiplicative edit that turns `source` into `target` up to
+    light normalisation (no algebra), or None."""
+    from .normalise import normal_form
+
+    try:
+        goal = normal_form(target)
+        for kind, subject, tree in _mutants(source):
+            if kind in FACTORS and normal_form(tree) == goal:
+                return kind, subject
+    except (RecursionError, TypeError, ValueError):
+        return None
+    return None
 
 
 def _factor_words(kind: str, t, added: bool) -> str:
