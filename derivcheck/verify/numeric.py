@@ -1229,7 +1229,12 @@ def _short(ctx, x, digits: int = 3) -> str:
 
 
 def _pair(ctx, left, right) -> tuple[str, str]:
-    """Both sides with just enough digits to tell them apart."""
+    """Both sides with just enough digits to tell them apart; a side that is zero up to
+    rounding noise (below 1e-20 of the other) is shown as 0."""
+    if left is not None and right is not None:
+        scale = max(abs(left), abs(right))
+        left = left if abs(left) > scale * ctx.mpf("1e-20") else 0
+        right = right if abs(right) > scale * ctx.mpf("1e-20") else 0
     for digits in range(3, 31):
         a, b = _short(ctx, left, digits), _short(ctx, right, digits)
         if a != b:
