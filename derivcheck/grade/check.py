@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..model import Derivation, DerivationResult, Step, StepResult, Verdict
+from ..model import Derivation, DerivationResult
 from ..scope import Scope
-from ..verify.engine import Checker, Options
+from ..verify.engine import Checker, Options, step_results
 from . import match
 
 
@@ -90,28 +90,6 @@ def check_steps(d: Derivation, scope: Scope, broken: set[int], opts: Options,
     """
     checker = CachingChecker(scope, opts, cache)
     forms = [None if s.index in broken else match.form(s.expr, scope) for s in d.steps]
-    results: list[StepResult] = []
-    first_error: int | None = None
-    for i, step in enumerate(d.steps):
-        if i == 0:
-            reason = "could not be read" if step.index in broken else ""
-            results.append(StepResult(step, Verdict.START, reason))
-            continue
-        prev: Step = d.steps[i - 1]
-        follows = first_error is not None
-        if step.index in broken:
-            r = StepResult(step, Verdict.UNKNOWN, "could not be read", follows_error=follows)
-        elif prev.index in broken:
-            r = StepResult(step, Verdict.UNKNOWN, "the previous step could not be read", follows_error=follows)
-        else:
-            try:
-                verdict, reason, cex, diagnosis, notes = checker.check_forms(
-                    prev.expr, step.expr, step.relation or "=", forms[i - 1], forms[i])
-            except RecursionError:
-                verdict, reason, cex, diagnosis, notes = (Verdict.UNKNOWN, "limit: expression nested too deeply",
-                                                          None, "", ())
-            r = StepResult(step, verdict, reason, cex, diagnosis, tuple(notes), follows_error=follows)
-        if first_error is None and r.verdict in (Verdict.REFUTED, Verdict.UNKNOWN):
-            first_error = step.index
-        results.append(r)
-    return DerivationResult(d, tuple(results)), forms
+    results = step_results(d, broken, lambda i, prev, step: checker.check_forms(
+        prev.expr, step.expr, step.relation or "=", forms[i - 1], forms[i]))
+    return DerivationResult(d, results), forms

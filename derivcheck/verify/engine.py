@@ -210,21 +210,20 @@ def _job(blob: bytes, options: Options, task: str, args: tuple, timeout: float):
         return _task(checker, task, args, timeout)
 
 
-def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset(),
-                     options: Options = Options()) -> DerivationResult:
-    checker = Checker(scope, options)
+def step_results(d: Derivation, broken, check) -> tuple[StepResult, ...]:
+    """Each step against the line before it; after the first wrong step, follow-through.
+
+    `check(i, prev, step)` gives (verdict, reason, counterexample, diagnosis, notes) for
+    step i (0-based) against its predecessor; unreadable steps are never passed to it.
+    """
     results: list[StepResult] = []
     first_error: int | None = None
-    steps = d.steps
-    for i, step in enumerate(steps):
+    for i, step in enumerate(d.steps):
         if i == 0:
-            if step.index in broken:
-                results.append(StepResult(step, Verdict.START, "could not be read"))
-                first_error = first_error or None
-            else:
-                results.append(StepResult(step, Verdict.START))
+            results.append(StepResult(step, Verdict.START,
+                                      "could not be read" if step.index in broken else ""))
             continue
-        prev: Step = steps[i - 1]
+        prev: Step = d.steps[i - 1]
         follows = first_error is not None
         if step.index in broken:
             r = StepResult(step, Verdict.UNKNOWN, "could not be read", follows_error=follows)
@@ -233,18 +232,25 @@ def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset()
                            follows_error=follows)
         else:
             try:
-                verdict, reason, cex, diagnosis, notes = checker.check_pair(prev.expr, step.expr,
-                                                                            step.relation or "=")
+                verdict, reason, cex, diagnosis, notes = check(i, prev, step)
             except RecursionError:
-                verdict, reason, cex, diagnosis, notes = (Verdict.UNKNOWN, "limit: expression nested too deeply",
-                                                          None, "", ())
+                verdict, reason, cex, diagnosis, notes = (
+                    Verdict.UNKNOWN, "limit: expression nested too deeply", None, "", ())
             r = StepResult(step, verdict, reason, cex, diagnosis, tuple(notes), follows_error=follows)
         if first_error is None and r.verdict in (Verdict.REFUTED, Verdict.UNKNOWN):
             first_error = step.index
         results.append(r)
+    return tuple(results)
+
+
+def check_derivation(d: Derivation, scope: Scope, broken: set[int] = frozenset(),
+                     options: Options = Options()) -> DerivationResult:
+    checker = Checker(scope, options)
+    results = step_results(
+        d, broken, lambda i, prev, step: checker.check_pair(prev.expr, step.expr, step.relation or "="))
     diags = tuple(Diagnostic("reading", n, d.line, 1, severity="note") for n in d.notes)
     # the reasoning after the truth: hints, and the order of the steps (verify/reasoning.py)
     from .reasoning import judge
 
-    return judge(DerivationResult(d, tuple(results), diags), scope, broken,
+    return judge(DerivationResult(d, results, diags), scope, broken,
                  deadline=options.file_deadline)
