@@ -115,7 +115,8 @@ def test_cli_writes_both_formats_and_keeps_the_exit_status():
     runner = CliRunner()
     github_run = runner.invoke(main, ["check", "--format", "github", "derivations/flawed_policy_gradient.tex"])
     assert github_run.exit_code == 1
-    assert github_run.output.startswith("::error file=derivations/flawed_policy_gradient.tex,line=15,col=4,")
+    assert any(line.startswith("::error file=derivations/flawed_policy_gradient.tex,line=15,col=4,")
+               for line in github_run.output.splitlines())
     junit_run = runner.invoke(main, ["check", "--format", "junit", "derivations/policy_gradient.tex"])
     assert junit_run.exit_code == 0
     assert parse(junit_run.output.strip()).get("failures") == "0"
@@ -133,3 +134,20 @@ def test_pre_commit_hooks_run_the_check_on_tex_md_and_deriv_files():
         assert hook["language"] == "python"
         assert all(re.search(hook["files"], name) for name in ("a.tex", "notes/b.md", "c.deriv"))
         assert not re.search(hook["files"], "d.py")
+
+
+def test_a_hint_that_does_not_account_is_a_finding_in_github_and_junit():
+    from pathlib import Path
+
+    from derivcheck import api
+    from derivcheck.report import github, junit
+
+    root = Path(__file__).resolve().parent.parent / "derivations"
+    report = api.check_paths([str(root / "misordered_policy_gradient.deriv")])
+    annotations = github.render(report).splitlines()
+    assert any(a.startswith("::warning") and "line=13" in a and "does not account for step 2" in a
+               for a in annotations)
+    xml = junit.render(report)
+    assert 'type="hint"' in xml and "does not account for step 3" in xml
+    refuted = api.check_paths([str(root / "flawed_log_derivative.deriv")])
+    assert "the hint { log-derivative trick } does not account for step 3" in junit.render(refuted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import DerivationResult, FileReport, Report, Verdict
 from . import escape
+from .findings import hint_problem
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -26,6 +27,10 @@ def _derivation(file: FileReport, result: DerivationResult) -> list[str]:
     title = result.derivation.title
     for r in result.steps:
         step = r.step
+        problem = hint_problem(r)
+        if problem:
+            hint = step.hint
+            out.append(_line("warning", file.path, hint.line, hint.column, f"derivcheck: {title}", problem))
         if r.verdict is Verdict.REFUTED:
             message = f"step {step.index} is refuted: {step.relation or ''} {step.text}".rstrip()
             c = r.counterexample

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from ..model import FileReport, Report, Verdict
 from . import escape
+from .findings import hint_problem
 
 
 def render(report: Report) -> str:
@@ -46,6 +47,9 @@ def _suite(file: FileReport) -> ET.Element:
                 counts["failures"] += 1
                 ET.SubElement(case, "failure", type="unknown",
                               message=f"step {step.index} is unknown: {r.reason or 'no verdict'}")
+            elif hint_problem(r):
+                counts["failures"] += 1
+                ET.SubElement(case, "failure", type="hint", message=hint_problem(r))
             else:
                 ET.SubElement(case, "system-out").text = f"{r.verdict.value}: {text}"
         if result.misordered:
@@ -75,5 +79,7 @@ def _details(r) -> str:
         lines += [f"counterexample: {at}", f"left = {c.left}, right = {c.right}"]
     if r.diagnosis:
         lines.append(r.diagnosis)
+    if hint_problem(r):
+        lines.append(hint_problem(r))
     lines += [f"note: {n}" for n in r.notes]
     return "\n".join(lines)
