@@ -49,6 +49,14 @@ def main() -> None:
     "--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True,
     help="Time budget per step, in seconds.",
 )
+@click.option(
+    "--file-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
+    help="Time budget per file, all its steps together, in seconds.",
+)
+@click.option(
+    "--memory-limit", type=click.IntRange(min=16), default=1024, show_default=True, metavar="MB",
+    help="Memory the check of one step may use (in its worker process).",
+)
 @click.option("--show-reading", is_flag=True, help="Show how each step was read, fully bracketed.")
 def check(
     ctx: click.Context,
@@ -56,13 +64,17 @@ def check(
     fmt: str,
     seed: int | None,
     timeout: float,
+    file_timeout: float,
+    memory_limit: int,
     show_reading: bool,
 ) -> None:
     """Check each FILE (`-` reads standard input) and report every step."""
     # imported here, not at the top, so `derivcheck --help` does not pay for sympy
     from . import api
+    from .limits import Limits
 
-    report = api.check_paths(files, seed=seed, timeout=timeout)
+    limits = Limits(file_seconds=file_timeout, memory_mb=memory_limit)  # docs/security.md
+    report = api.check_paths(files, seed=seed, timeout=timeout, limits=limits)
     if fmt == "json":
         from .report import json as json_report
 

@@ -79,8 +79,9 @@ def api(monkeypatch):
     stub.report = OK
     stub.calls = []
 
-    def check_paths(paths, *, seed=None, timeout=5.0):
+    def check_paths(paths, *, seed=None, timeout=5.0, limits=None):
         stub.calls.append((tuple(paths), seed, timeout))
+        stub.limits = limits
         return stub.report
 
     stub.check_paths = check_paths

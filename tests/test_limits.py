@@ -303,7 +303,10 @@ def test_a_step_that_would_run_for_minutes_ends_at_its_time_limit():
         finally:
             del os.environ["DERIVCHECK_IN_PROCESS"]
         v = verdicts(f)
-        assert v[1][0] is Verdict.CONFIRMED and "no proof found" in v[1][1]  # agreed, not proved
+        # agreed at random points, no proof in time (or, on a loaded machine, not even the
+        # random points in time): never proved, never refuted
+        assert (v[1][0] is Verdict.CONFIRMED and "no proof found" in v[1][1]) or v[1] == (
+            Verdict.UNKNOWN, "time limit")
         assert v[2][0] in (Verdict.PROVED, Verdict.CONFIRMED)  # the next step is still checked
         assert elapsed < 2 * 1.0 + 2, elapsed
 
@@ -376,16 +379,22 @@ def test_a_worker_that_dies_is_reported_and_replaced():
         w.stop()
 
 
-@needs_worker
-def test_a_step_over_the_memory_cap_is_unknown_and_the_next_is_checked():
-    # 40 nested squarings of (x + y + 1) would need more memory than the cap allows
-    text = ("  (x^2 + y^2 + 1)^100 (x + y + z + w + 1)^60\n"
-            "= (x^2 + y^2 + 1)^99 (x^2 + y^2 + 1) (x + y + z + w + 1)^60 + 0\n"
-            "= (x^2 + y^2 + 1)^100 (x + y + z + w + 1)^60\n")
-    f = check(text, Limits(memory_mb=64), timeout=20)
+def test_a_step_over_the_memory_cap_is_unknown_and_the_next_is_checked(monkeypatch):
+    from derivcheck.verify import engine
+
+    real = engine.Checker._check
+
+    def greedy(self, left, right, relation, key, timeout=None):
+        if key[1] == "x + x + y":
+            raise MemoryError()  # what the worker reports when its cap is reached
+        return real(self, left, right, relation, key, timeout)
+
+    monkeypatch.setenv("DERIVCHECK_IN_PROCESS", "1")
+    monkeypatch.setattr(engine.Checker, "_check", greedy)
+    f = check("  x + x\n= x + x + y\n= 2x + y\n", Limits(memory_mb=64))
     v = verdicts(f)
-    assert v[1][0] in (Verdict.UNKNOWN, Verdict.CONFIRMED, Verdict.PROVED)
-    assert v[2][0] is not Verdict.REFUTED
+    assert v[1] == (Verdict.UNKNOWN, "limit: memory (more than 64 MB)")
+    assert v[2][0] is Verdict.PROVED  # the next step is checked
 
 
 def test_limits_are_a_context():
@@ -429,5 +438,42 @@ def test_a_worker_forked_inside_an_alarm_does_not_inherit_its_deadline():
             assert w.run(_alarmed_job, (), timeout=5) == "done"  # forked here
         assert w.run(_sleep, (1.0,), timeout=5) == "slept"  # past the parent's old deadline
         assert w.started == 1
+    finally:
+        w.stop()
+
+
+def test_cli_options_set_the_file_time_and_the_memory_cap(monkeypatch):
+    from click.testing import CliRunner
+
+    from derivcheck import cli
+
+    seen = {}
+
+    def check_paths(paths, *, seed=None, timeout=5.0, limits=None):
+        seen["limits"] = limits
+        return api.check_text("  x\n= x\n")
+
+    monkeypatch.setattr(api, "check_paths", check_paths)
+    out = CliRunner().invoke(cli.main, ["check", "--file-timeout", "12", "--memory-limit", "300", "a.deriv"])
+    assert out.exit_code == 0, out.output
+    assert (seen["limits"].file_seconds, seen["limits"].memory_mb) == (12.0, 300)
+
+
+_kept: list = []
+
+
+def _keep(mb: int) -> int:
+    _kept.append(bytearray(mb * 2 ** 20))  # memory the worker keeps, as a cache would
+    return len(_kept)
+
+
+@needs_worker
+def test_a_worker_that_keeps_memory_is_replaced_before_it_runs_out():
+    w = budget.Worker(memory_mb=200)
+    try:
+        assert w.run(_keep, (60,), timeout=10) == 1
+        assert w.run(_keep, (60,), timeout=10) == 2  # 120 MB kept: more than half the cap
+        assert w.run(_keep, (60,), timeout=10) == 1  # a fresh worker
+        assert w.started == 2
     finally:
         w.stop()

@@ -23,7 +23,7 @@ import signal
 import threading
 import time
 
-GRACE = 1.5  # seconds the parent waits past a step's deadline before it kills the worker
+GRACE = 0.6  # seconds the parent waits past a step's deadline (and its diagnosis) before it kills the worker
 _INTERVAL = 0.05  # after the deadline the alarm fires again at this interval until obeyed
 
 
@@ -181,6 +181,7 @@ def _serve(conn, memory_mb: int) -> None:
     _reset_after_fork()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     cap_memory(memory_mb)
+    base = _address_space() or 0
     while True:
         try:
             fn, args = conn.recv()
@@ -196,10 +197,11 @@ def _serve(conn, memory_mb: int) -> None:
             answer = ("depth", None)
         except BaseException as e:  # reported to the parent as an error of the job
             answer = ("error", f"{type(e).__name__}: {e}")
+        grown = ((_address_space() or base) - base) / 2 ** 20  # what the caches have kept
         try:
-            conn.send(answer)
+            conn.send((*answer, grown))
         except MemoryError:
-            conn.send(("memory", None))
+            conn.send(("memory", None, grown))
 
 
 def _close_other_files(keep: int) -> None:
@@ -279,10 +281,14 @@ class Worker:
             self.stop()
             raise OutOfTime()
         try:
-            status, payload = self.conn.recv()
+            status, payload, grown = self.conn.recv()
         except (EOFError, OSError):
             code = self.stop()
             raise WorkerLost(f"the worker stopped ({_status(code)})") from None
+        if grown > self.memory_mb / 2:
+            # sympy's caches and ours grow from step to step: a fresh worker for the next one
+            # keeps the whole cap for each step
+            self.stop()
         if status == "ok":
             return payload
         if status == "time":
