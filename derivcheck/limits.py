@@ -335,7 +335,7 @@ class Magnitudes:
                 return self.fits(a / b) if b != 0 else None
             case A.Pow():
                 return self.power(*kids)
-            case A.Fn("factorial", _):
+            case A.Fn("factorial", (_,)):
                 (n,) = kids
                 if n is not None and n.denominator == 1 and n > 0:
                     if _factorial_digits(int(n)) > lim.value_digits:
@@ -343,7 +343,7 @@ class Magnitudes:
                     if n.numerator <= 200:
                         return Fraction(math.factorial(int(n)))
                 return None
-            case A.Fn("binom", _):
+            case A.Fn("binom", (_, _)):
                 n, k = kids
                 if n is not None and k is not None and n.denominator == 1 and k.denominator == 1:
                     n_, k_ = int(n), int(k)
@@ -351,7 +351,7 @@ class Magnitudes:
                     if small * max(_int_digits(n_), 1) > lim.value_digits:
                         raise _TooLarge(f"a binomial coefficient of more than {_n(lim.value_digits)} digits")
                 return None
-            case A.Fn("root", _):
+            case A.Fn("root", (_, _)):
                 k, x = kids
                 if k is not None and self.digits(k) > 12:
                     raise _TooLarge("a root of too high an order")

@@ -477,3 +477,20 @@ def test_a_worker_that_keeps_memory_is_replaced_before_it_runs_out():
         assert w.started == 2
     finally:
         w.stop()
+
+
+# found by bench/fuzz.py
+
+
+@pytest.mark.parametrize("text", ["binom(x)", "root(x)", "binom(1, 2, 3)", "factorial(x, y)"])
+def test_functions_with_the_wrong_number_of_arguments_pass_the_magnitude_check(text):
+    f = check(f"  x\n= {text}\n")
+    assert not [d for d in f.diagnostics if d.code == "internal-error"]
+    assert "internal error" not in verdicts(f)[1][1]
+
+
+def test_a_refutation_by_a_huge_value_is_diagnosed_without_failing():
+    # the diagnosis wrote the gap between the sides as an exact integer of 10,000 digits
+    f = check("  (∇_θ J(θ))|_{θ=θ}\n= (11^π)!\n", Limits())
+    r = f.derivations[0].steps[1]
+    assert r.verdict is Verdict.REFUTED and "internal error" not in r.reason

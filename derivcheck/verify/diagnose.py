@@ -384,6 +384,8 @@ def _nice(ctx, c) -> str:
     """A constant as a student would write it: 2, 1/2, −3, 2π, else a short decimal."""
     for scale, suffix in ((1, ""), (ctx.pi, "π")):
         x = c / scale
+        if abs(x) > 10 ** 15:  # no one writes such a constant; and str() of a huge int fails
+            continue
         for den in range(1, 13):
             num = int(ctx.nint(x * den))
             if num and abs(x - ctx.mpf(num) / den) <= FIT * max(1, abs(x)):
