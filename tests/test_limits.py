@@ -494,3 +494,27 @@ def test_a_refutation_by_a_huge_value_is_diagnosed_without_failing():
     f = check("  (∇_θ J(θ))|_{θ=θ}\n= (11^π)!\n", Limits())
     r = f.derivations[0].steps[1]
     assert r.verdict is Verdict.REFUTED and "internal error" not in r.reason
+
+
+@needs_worker
+def test_a_worker_stuck_in_c_does_not_outlive_its_parent(tmp_path):
+    script = (
+        "import sys, time\n"
+        "sys.path.insert(0, %r)\n"
+        "from derivcheck.verify import budget\n"
+        "import test_limits\n"
+        "w = budget.worker(256)\n"
+        "try:\n"
+        "    w.run(test_limits._power_in_c, (9,), timeout=0.5)\n"
+        "except budget.OutOfTime:\n"
+        "    pass\n"
+        "w.start()\n"
+        "w.conn.send((test_limits._power_in_c, (9,)))\n"  # stuck for minutes
+        "print(w.pid, flush=True)\n"
+    ) % str(Path(__file__).parent)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parents[1])
+    pid = int(out.stdout.split()[-1])
+    time.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped at the parent's exit

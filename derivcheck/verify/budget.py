@@ -17,11 +17,13 @@ Three layers, because each alone has a hole (docs/security.md):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
 import threading
 import time
+import weakref
 
 GRACE = 0.6  # seconds the parent waits past a step's deadline (and its diagnosis) before it kills the worker
 _INTERVAL = 0.05  # after the deadline the alarm fires again at this interval until obeyed
@@ -232,6 +234,7 @@ class Worker:
         self.pid: int | None = None
         self.conn = None
         self.started = 0  # processes started so far (a test counts the restarts)
+        _workers.add(self)
 
     def alive(self) -> bool:
         if self.pid is None:
@@ -326,6 +329,15 @@ def _status(status: int | None) -> str:
 
 
 _local = threading.local()
+_workers: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_workers() -> None:
+    """At exit, kill and reap the workers: one stuck in a long call into C would otherwise
+    outlive us (it only notices that we are gone when it next reads its pipe)."""
+    for w in list(_workers):
+        w.stop()
 
 
 def worker(memory_mb: int) -> Worker:
