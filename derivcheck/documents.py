@@ -160,6 +160,7 @@ def _blocks(masked: str, text: str, kind: str, loc: _Located) -> list[Block]:
         for m in MD_FENCE.finditer(text):
             if m.group(3).strip() == "math":
                 out.append(Block("math", m.start(4), m.start(4) + len(m.group(4)), loc.position(m.start(4))[0]))
+    fences = list(out)  # displays found below follow one another and never overlap
     i = 0
     while True:
         m = BLOCK_START.search(masked, i)
@@ -179,7 +180,7 @@ def _blocks(masked: str, text: str, kind: str, loc: _Located) -> list[Block]:
             close, start, label, after = masked.find("\\]", m.end()), m.end(), "\\[", 2
         if close < 0:
             break
-        if not any(b.start <= m.start() < b.end for b in out):
+        if not any(b.start <= m.start() < b.end for b in fences):
             out.append(Block(label, start, close, loc.position(m.start())[0]))
         i = close + after
     out.sort(key=lambda b: b.start)
