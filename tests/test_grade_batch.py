@@ -80,12 +80,14 @@ def _context(key, grade):
 def test_a_hanging_submission_is_killed_and_recorded_and_the_rest_are_graded(key):
     subs = _subs()
     started = time.monotonic()
-    grades, stats = batch.run(_context(key, _hang_on_s0003), subs, jobs=2, time_limit=3)
-    assert time.monotonic() - started < 30
+    # a limit that a loaded machine never reaches on an ordinary submission (it was 3 s,
+    # and flaked under load); the hanging one is still cut off long before the bound below
+    grades, stats = batch.run(_context(key, _hang_on_s0003), subs, jobs=2, time_limit=8)
+    assert time.monotonic() - started < 60
     assert [g.id for g in grades] == [s.id for s in subs]
     hung = grades[3]
     assert (hung.status, hung.score, hung.flags) == ("timeout", 0, ("timeout",))
-    assert hung.reason == "grading took longer than the limit of 3 s"
+    assert hung.reason == "grading took longer than the limit of 8 s"
     assert all(g.status != "timeout" for g in grades if g.id != "s0003")
     assert stats.timeouts == 1 and not _grade_workers()
 
