@@ -11,7 +11,7 @@ from ..diagnostics import Diagnostic
 from ..errors import InputError, LimitError
 from .latex_lexer import OPERAND_END, LexError, tokenize
 from .latex_tables import TOKEN_NAMES
-from .plain import _cache_file, _GrammarMisuse, _strip, _TokenListLexer, _ToAst, _var_name
+from .plain import _GrammarMisuse, _strip, _ToAst, _var_name, load_grammar
 
 OPENERS = {"LPAR", "CALL_LPAR", "LBRACK", "LBRACE", "ABSOPEN", "OPTOPEN", "LEFTDOT"}
 CLOSERS = {"RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "RIGHTBAR"}
@@ -21,15 +21,7 @@ CLOSERS = {"RPAR", "RBRACK", "RBRACE", "ABSCLOSE", "RIGHTBAR"}
 def _parser() -> Lark:
     """The LALR parser, built once per process, its tables cached on disk like the plain one's."""
     # the transformer runs as the parser reduces: no parse tree is built, then walked
-    options = dict(parser="lalr", lexer=_TokenListLexer, start="start",
-                   maybe_placeholders=False, strict=True, transformer=_LatexToAst())
-    cache = _cache_file("latex")
-    if cache is not None:
-        try:
-            return Lark.open_from_package("derivcheck.grammars", "latex.lark", cache=cache, **options)
-        except Exception:  # an unwritable or stale cache is only a lost speed-up
-            pass
-    return Lark.open_from_package("derivcheck.grammars", "latex.lark", **options)
+    return load_grammar("latex", transformer=_LatexToAst())
 
 
 def _order(value: str) -> tuple[str, int]:

@@ -33,15 +33,20 @@ class _TokenListLexer(Lexer):
 def _parser() -> Lark:
     """The LALR parser, built once per process; the built tables are cached on disk
     (in the user's cache directory, keyed by the grammar's hash) to spare cold starts."""
+    return load_grammar("plain")
+
+
+def load_grammar(name: str, **extra) -> Lark:
+    """`grammars/<name>.lark` as a strict LALR parser over our tokens, its tables cached."""
     options = dict(parser="lalr", lexer=_TokenListLexer, start="start",
-                   maybe_placeholders=False, strict=True)
-    cache = _cache_file("plain")
+                   maybe_placeholders=False, strict=True, **extra)
+    cache = _cache_file(name)
     if cache is not None:
         try:
-            return Lark.open_from_package("derivcheck.grammars", "plain.lark", cache=cache, **options)
+            return Lark.open_from_package("derivcheck.grammars", f"{name}.lark", cache=cache, **options)
         except Exception:  # an unwritable or stale cache is only a lost speed-up
             pass
-    return Lark.open_from_package("derivcheck.grammars", "plain.lark", **options)
+    return Lark.open_from_package("derivcheck.grammars", f"{name}.lark", **options)
 
 
 def _cache_file(name: str) -> str | None:
