@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from derivcheck import ast as A  # noqa: E402
 from derivcheck.model import Verdict  # noqa: E402
-from derivcheck.scope import Scope, free_symbols, rebuild, unfold  # noqa: E402
+from derivcheck.scope import Scope, rebuild, unfold  # noqa: E402
 from derivcheck.source import read_deriv  # noqa: E402
 from derivcheck.verify.engine import Checker, Options  # noqa: E402
 

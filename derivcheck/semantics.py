@@ -122,8 +122,6 @@ class Resolver:
                 return A.Sym(base)
             if base in CONSTANTS:
                 return A.Const(CONSTANTS[base])
-            if base in ("pi",):
-                return A.Const("pi")
             if scope.function(base, 0) is not None:
                 return A.Apply(base, ())
             params = self.sole_params(base)

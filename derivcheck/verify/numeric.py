@@ -509,7 +509,7 @@ class Evaluator:
         self.base: dict[str, mpmath.mpf] = {}  # derivative variable → its value at the point
 
     def compile(self, node: A.Node) -> Closure:
-        ctx, ev, c = self.ctx, self, self.compile
+        ctx, c = self.ctx, self.compile
         match node:
             case A.Num(value):
                 if value.denominator == 1 and abs(value) < 2 ** 50:
@@ -1209,7 +1209,6 @@ def _decimal(q: Fraction) -> str:
     q = abs(q)
     if q.denominator == 1:
         return f"{sign}{q.numerator}"
-    d = q.denominator
     for p in range(1, 8):
         if (q * 10 ** p).denominator == 1:
             whole, frac = divmod(int(q * 10 ** p), 10 ** p)
